@@ -1,0 +1,1 @@
+namespace Identity.Grains.Patients;
