@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+using Identity.Grains.Passkeys;
+
+namespace Identity.Grains.Patients;
+
+/// <summary>Everything the service keeps about one patient; written as one unit by <see cref="PatientGrain"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PatientState
+{
+    [Id(0)] public DateTimeOffset? CreatedAt { get; init; }
+
+    [Id(1)] public IdentityAssurance Assurance { get; init; } = IdentityAssurance.Unverified;
+
+    [Id(2)] public ImmutableList<PasskeyRecord> Passkeys { get; init; } = [];
+
+    public bool Exists => CreatedAt is not null;
+
+    public IEnumerable<PasskeyRecord> ActivePasskeys => Passkeys.Where(p => p.IsActive);
+
+    public PasskeyRecord? FindPasskey(ReadOnlySpan<byte> credentialId)
+    {
+        foreach (var passkey in Passkeys)
+        {
+            if (passkey.Matches(credentialId))
+            {
+                return passkey;
+            }
+        }
+        return null;
+    }
+}
