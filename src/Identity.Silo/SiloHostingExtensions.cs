@@ -1,4 +1,6 @@
 using Identity.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Identity.Silo;
@@ -11,7 +13,7 @@ public static class SiloHostingExtensions
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering()
             .AddMemoryGrainStorage(GrainStorage.Name));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
 }
