@@ -12,4 +12,6 @@ public sealed record PatientSnapshot(
     [property: Id(3)] ImmutableList<PasskeyRecord> Passkeys)
 {
     public IEnumerable<PasskeyRecord> ActivePasskeys => Passkeys.Where(p => p.IsActive);
+
+    public PasskeyRecord? FindPasskey(byte[] credentialId) => Passkeys.FirstOrDefault(p => p.Matches(credentialId));
 }

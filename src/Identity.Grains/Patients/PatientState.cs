@@ -17,15 +17,5 @@ public sealed record PatientState
 
     public IEnumerable<PasskeyRecord> ActivePasskeys => Passkeys.Where(p => p.IsActive);
 
-    public PasskeyRecord? FindPasskey(ReadOnlySpan<byte> credentialId)
-    {
-        foreach (var passkey in Passkeys)
-        {
-            if (passkey.Matches(credentialId))
-            {
-                return passkey;
-            }
-        }
-        return null;
-    }
+    public PasskeyRecord? FindPasskey(byte[] credentialId) => Passkeys.FirstOrDefault(p => p.Matches(credentialId));
 }

@@ -1,0 +1,307 @@
+using System.Buffers.Text;
+using Identity.Api.Hosting;
+using Identity.Api.Passkeys;
+using Identity.Grains.Passkeys;
+using Identity.Grains.Patients;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+
+namespace Identity.Api.Apis;
+
+/// <summary>
+/// Passkey registration, sign-in and management (WebAuthn Level 3 through ASP.NET Core Identity).
+/// Ceremony endpoints take and return the browser's JSON forms unchanged: options for
+/// <c>PublicKeyCredential.parseCreationOptionsFromJSON</c>/<c>parseRequestOptionsFromJSON</c>, and <c>credential.toJSON()</c> back.
+/// </summary>
+public static class PasskeyApi
+{
+    public const string AuthenticationRateLimit = "authentication";
+
+    public static IEndpointRouteBuilder MapPasskeyApi(this IEndpointRouteBuilder app)
+    {
+        var ceremonies = app.MapGroup("/api/passkeys")
+            .WithTags("Passkeys")
+            .RequireRateLimiting(AuthenticationRateLimit)
+            .AddEndpointFilter<SameOriginFilter>();
+
+        ceremonies.MapPost("/register/options", RegistrationOptions)
+            .WithSummary("Creation options for a new patient's first passkey (creates the patient, identity unverified).");
+        ceremonies.MapPost("/register", Register)
+            .WithSummary("Verifies the new patient's first passkey (credential.toJSON()) and signs them in at AAL2.");
+        ceremonies.MapPost("/sign-in/options", SignInOptions)
+            .WithSummary("Request options for a modal or conditional (autofill) passkey sign-in.");
+        ceremonies.MapPost("/sign-in", SignIn)
+            .WithSummary("Verifies a passkey assertion (credential.toJSON()) and signs the patient in at AAL2.");
+
+        var mine = app.MapGroup("/api/passkeys")
+            .WithTags("Passkeys")
+            .RequireAuthorization()
+            .AddEndpointFilter<SameOriginFilter>();
+
+        mine.MapGet("/", List).WithSummary("The signed-in patient's passkeys, removed ones included.");
+        mine.MapPost("/options", AddOptions)
+            .RequireRateLimiting(AuthenticationRateLimit)
+            .WithSummary("Creation options for another passkey; needs a sign-in within the last 15 minutes.");
+        mine.MapPost("/", Add)
+            .RequireRateLimiting(AuthenticationRateLimit)
+            .WithSummary("Adds another passkey; needs a sign-in within the last 15 minutes.");
+        mine.MapPatch("/{id}", Rename).WithSummary("Renames a passkey.");
+        mine.MapDelete("/{id}", Remove).WithSummary("Removes (revokes) a passkey; the last one cannot be removed.");
+
+        var account = app.MapGroup("/api/account").WithTags("Account").AddEndpointFilter<SameOriginFilter>();
+        account.MapGet("/me", Me).RequireAuthorization().WithSummary("The signed-in patient and how they authenticated.");
+        account.MapPost("/sign-out", SignOut).WithSummary("Ends the session.");
+        return app;
+    }
+
+    private static async Task<IResult> RegistrationOptions(
+        HttpRequest request, SignInManager<PatientUser> signIn, UserManager<PatientUser> users)
+    {
+        var (body, problem) = await RequestBody.ReadAsync<RegistrationOptionsRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var label = string.IsNullOrWhiteSpace(body!.Nickname) ? "IdentityConsent account" : body.Nickname.Trim();
+        if (label.Length > 64)
+        {
+            return Problems.BadRequest("nickname_too_long", "The nickname may have at most 64 characters.");
+        }
+        // A random UUID v4 is the patient's hl7_person_identifier; the nickname goes to the authenticator only, it is not stored.
+        var patient = new PatientUser(Guid.NewGuid());
+        await users.CreateAsync(patient);
+        var options = await signIn.MakePasskeyCreationOptionsAsync(new PasskeyUserEntity
+        {
+            Id = patient.Id,
+            Name = label,
+            DisplayName = label,
+        });
+        return Results.Content(options, "application/json");
+    }
+
+    private static async Task<IResult> Register(
+        HttpRequest request, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
+        PatientEvents events, TimeProvider time)
+    {
+        var (credential, problem) = await RequestBody.ReadJsonTextAsync(request, RequestBody.MaxCredentialBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var attestation = await signIn.PerformPasskeyAttestationAsync(credential!);
+        if (!attestation.Succeeded)
+        {
+            events.PasskeyRejected("registration", PasskeyFailure.CodeFor(attestation.Failure));
+            return PasskeyFailure.Rejected(attestation.Failure);
+        }
+        if (await users.FindByIdAsync(attestation.UserEntity.Id) is not { } patient)
+        {
+            return Problems.BadRequest("patient_not_found", "The registration was not started here; request new options.");
+        }
+        if (patient.Snapshot!.ActivePasskeys.Any())
+        {
+            return Problems.Conflict("already_registered",
+                "This account already has a passkey; sign in and add another passkey from 'My passkeys'.");
+        }
+        if (await StoreAsync(users, patient, attestation.Passkey) is { } refused)
+        {
+            return refused;
+        }
+        await SignInAsync(signIn, patient, attestation.Passkey, time);
+        events.PasskeyAdded(patient.PersonIdentifier);
+        return TypedResults.Created($"/api/passkeys/{Base64Url.EncodeToString(attestation.Passkey.CredentialId)}",
+            new RegistrationResponse(patient.Id, PasskeySummary.FromOrNull(await users.GetPasskeyRecordAsync(patient, attestation.Passkey.CredentialId))));
+    }
+
+    private static async Task<IResult> SignInOptions(SignInManager<PatientUser> signIn) =>
+        Results.Content(await signIn.MakePasskeyRequestOptionsAsync(null), "application/json");
+
+    private static async Task<IResult> SignIn(
+        HttpRequest request, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
+        PatientEvents events, TimeProvider time)
+    {
+        var (credential, problem) = await RequestBody.ReadJsonTextAsync(request, RequestBody.MaxCredentialBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var assertion = await signIn.PerformPasskeyAssertionAsync(credential!);
+        if (!assertion.Succeeded)
+        {
+            events.SignInFailed(PasskeyFailure.CodeFor(assertion.Failure));
+            return PasskeyFailure.Rejected(assertion.Failure);
+        }
+        if (await StoreAsync(users, assertion.User, assertion.Passkey) is { } refused)
+        {
+            events.SignInFailed("passkey_refused");
+            return refused;
+        }
+        await SignInAsync(signIn, assertion.User, assertion.Passkey, time);
+        events.SignedIn(assertion.User.PersonIdentifier);
+        return TypedResults.Ok(new SignInResponse(assertion.User.Id));
+    }
+
+    private static async Task<IResult> List(HttpContext http, UserManager<PatientUser> users)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        return TypedResults.Ok(patient.Snapshot!.Passkeys.Select(PasskeySummary.From).ToArray());
+    }
+
+    private static async Task<IResult> AddOptions(HttpContext http, SignInManager<PatientUser> signIn, UserManager<PatientUser> users, TimeProvider time)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!PatientSession.IsFresh(http.User, time.GetUtcNow()))
+        {
+            return ReauthenticationRequired();
+        }
+        var options = await signIn.MakePasskeyCreationOptionsAsync(new PasskeyUserEntity
+        {
+            Id = patient.Id,
+            Name = "IdentityConsent account",
+            DisplayName = "IdentityConsent account",
+        });
+        return Results.Content(options, "application/json");
+    }
+
+    private static async Task<IResult> Add(HttpContext http, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
+        PatientEvents events, TimeProvider time)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!PatientSession.IsFresh(http.User, time.GetUtcNow()))
+        {
+            return ReauthenticationRequired();
+        }
+        var (credential, problem) = await RequestBody.ReadJsonTextAsync(http.Request, RequestBody.MaxCredentialBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var attestation = await signIn.PerformPasskeyAttestationAsync(credential!);
+        if (!attestation.Succeeded)
+        {
+            events.PasskeyRejected("add", PasskeyFailure.CodeFor(attestation.Failure));
+            return PasskeyFailure.Rejected(attestation.Failure);
+        }
+        if (attestation.UserEntity.Id != patient.Id)
+        {
+            return Problems.BadRequest("passkey_ceremony_mismatch", "These options were made for another account; request new options.");
+        }
+        if (await StoreAsync(users, patient, attestation.Passkey) is { } refused)
+        {
+            return refused;
+        }
+        events.PasskeyAdded(patient.PersonIdentifier);
+        var id = Base64Url.EncodeToString(attestation.Passkey.CredentialId);
+        return TypedResults.Created($"/api/passkeys/{id}", PasskeySummary.FromOrNull(await users.GetPasskeyRecordAsync(patient, attestation.Passkey.CredentialId)));
+    }
+
+    private static async Task<IResult> Rename(string id, HttpContext http, UserManager<PatientUser> users, IGrainFactory grains)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var (body, problem) = await RequestBody.ReadAsync<RenamePasskeyRequest>(http.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var name = body!.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 64)
+        {
+            return Problems.BadRequest("invalid_passkey_name", "A passkey name must have 1 to 64 characters.");
+        }
+        if (!TryDecodeId(id, out var credentialId))
+        {
+            return Problems.NotFound("passkey_not_found", "No such passkey on this account.");
+        }
+        var change = await grains.GetGrain<IPatientGrain>(patient.PersonIdentifier).RenamePasskeyAsync(credentialId, name);
+        return change == PasskeyChange.Done ? TypedResults.NoContent() : PasskeyFailure.Refused(change);
+    }
+
+    private static async Task<IResult> Remove(string id, HttpContext http, UserManager<PatientUser> users, IGrainFactory grains, PatientEvents events)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!TryDecodeId(id, out var credentialId))
+        {
+            return Problems.NotFound("passkey_not_found", "No such passkey on this account.");
+        }
+        var change = await grains.GetGrain<IPatientGrain>(patient.PersonIdentifier).RevokePasskeyAsync(credentialId);
+        if (change != PasskeyChange.Done)
+        {
+            return PasskeyFailure.Refused(change);
+        }
+        events.PasskeyRemoved(patient.PersonIdentifier);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Me(HttpContext http, UserManager<PatientUser> users)
+    {
+        if (await CurrentPatientAsync(http, users) is not { } patient)
+        {
+            return TypedResults.Unauthorized();
+        }
+        return TypedResults.Ok(new AccountResponse(
+            patient.Id,
+            patient.Snapshot!.Assurance == IdentityAssurance.Ial2 ? "ial2" : "unverified",
+            PatientSession.AuthTime(http.User),
+            [.. http.User.FindAll(PatientSession.AmrClaim).Select(c => c.Value)]));
+    }
+
+    private static async Task<NoContent> SignOut(SignInManager<PatientUser> signIn)
+    {
+        await signIn.SignOutAsync();
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult?> StoreAsync(UserManager<PatientUser> users, PatientUser patient, UserPasskeyInfo passkey)
+    {
+        try
+        {
+            var result = await users.AddOrUpdatePasskeyAsync(patient, passkey);
+            return result.Succeeded ? null : Problems.BadRequest("passkey_not_stored", "The passkey could not be stored.",
+                string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+        catch (PasskeyChangeRefusedException refused)
+        {
+            return PasskeyFailure.Refused(refused.Change);
+        }
+    }
+
+    private static Task SignInAsync(SignInManager<PatientUser> signIn, PatientUser patient, UserPasskeyInfo passkey, TimeProvider time) =>
+        signIn.SignInWithClaimsAsync(patient, new AuthenticationProperties { IsPersistent = false },
+            PatientSession.SignInClaims(passkey, time.GetUtcNow()));
+
+    private static async Task<PatientUser?> CurrentPatientAsync(HttpContext http, UserManager<PatientUser> users) =>
+        PatientSession.PersonIdentifier(http.User) is { } id ? await users.FindByIdAsync(id.ToString("D")) : null;
+
+    private static async Task<PasskeyRecord?> GetPasskeyRecordAsync(this UserManager<PatientUser> users, PatientUser patient, byte[] credentialId) =>
+        (await users.FindByIdAsync(patient.Id))?.Snapshot?.FindPasskey(credentialId);
+
+    private static IResult ReauthenticationRequired() => Problems.Create(StatusCodes.Status403Forbidden, "reauthentication_required",
+        "Sign in again to change your passkeys.", "Adding a passkey needs a passkey sign-in within the last 15 minutes.");
+
+    private static bool TryDecodeId(string id, out byte[] credentialId)
+    {
+        credentialId = [];
+        if (id.Length > 1400 || !Base64Url.IsValid(id))
+        {
+            return false;
+        }
+        credentialId = Base64Url.DecodeFromChars(id);
+        return true;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Formats.Cbor;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Identity.Api.Passkeys.WebAuthn;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Identity.Api.Passkeys;
+
+/// <summary>
+/// Wraps ASP.NET Core Identity's passkey handler with what the profile needs beyond it:
+/// every challenge is single use, and Ed25519 (EdDSA) credentials are offered and verified
+/// by <see cref="Ed25519PasskeyVerifier"/>. Everything else is Identity's own verification.
+/// </summary>
+public sealed class PatientPasskeyHandler(
+    PasskeyHandler<PatientUser> identity,
+    Ed25519PasskeyVerifier ed25519,
+    IPasskeyChallengeLedger challenges,
+    UserManager<PatientUser> users,
+    IOptions<IdentityPasskeyOptions> options) : IPasskeyHandler<PatientUser>
+{
+    private const int Es256 = -7;
+
+    public async Task<PasskeyCreationOptionsResult> MakeCreationOptionsAsync(PasskeyUserEntity userEntity, HttpContext httpContext)
+    {
+        var result = await identity.MakeCreationOptionsAsync(userEntity, httpContext);
+        if (options.Value.IsAllowedAlgorithm?.Invoke(CoseKey.AlgorithmEdDsa) == false)
+        {
+            return result;
+        }
+        return new PasskeyCreationOptionsResult
+        {
+            CreationOptionsJson = OfferEdDsa(result.CreationOptionsJson),
+            AttestationState = result.AttestationState,
+        };
+    }
+
+    public Task<PasskeyRequestOptionsResult> MakeRequestOptionsAsync(PatientUser? user, HttpContext httpContext) =>
+        identity.MakeRequestOptionsAsync(user, httpContext);
+
+    public async Task<PasskeyAttestationResult> PerformAttestationAsync(PasskeyAttestationContext context)
+    {
+        try
+        {
+            var state = PasskeyCeremonyState.Parse(context.AttestationState);
+            await ConsumeAsync(state, context.HttpContext.RequestAborted);
+            if (TryReadEd25519Registration(context.CredentialJson) is { } registration)
+            {
+                return await ed25519.VerifyAttestationAsync(context, state, registration.Credential,
+                    registration.Attestation, registration.AuthenticatorData, registration.Key);
+            }
+            return await identity.PerformAttestationAsync(context);
+        }
+        catch (PasskeyException e)
+        {
+            return PasskeyAttestationResult.Fail(e);
+        }
+    }
+
+    public async Task<PasskeyAssertionResult<PatientUser>> PerformAssertionAsync(PasskeyAssertionContext context)
+    {
+        try
+        {
+            var state = PasskeyCeremonyState.Parse(context.AssertionState);
+            await ConsumeAsync(state, context.HttpContext.RequestAborted);
+            var credential = TryParse(context.CredentialJson);
+            if (credential is not null
+                && await users.FindByPasskeyIdAsync(credential.RawId) is { } owner
+                && await users.GetPasskeyAsync(owner, credential.RawId) is { } stored
+                && IsOkp(stored.PublicKey))
+            {
+                return await ed25519.VerifyAssertionAsync(context, state, credential, owner, stored);
+            }
+            return await identity.PerformAssertionAsync(context);
+        }
+        catch (PasskeyException e)
+        {
+            return PasskeyAssertionResult.Fail<PatientUser>(e);
+        }
+    }
+
+    private async Task ConsumeAsync(PasskeyCeremonyState state, CancellationToken cancellationToken)
+    {
+        if (!await challenges.TryConsumeAsync(state.Challenge, cancellationToken))
+        {
+            throw new PasskeyException("The passkey challenge has already been used; request new options.");
+        }
+    }
+
+    // Malformed input is left to Identity, whose failure messages say precisely what is wrong.
+    private static (PublicKeyCredentialJson Credential, AttestationObject Attestation, AuthenticatorData AuthenticatorData, CoseKey Key)?
+        TryReadEd25519Registration(string credentialJson)
+    {
+        try
+        {
+            var credential = PublicKeyCredentialJson.Parse(credentialJson);
+            if (credential.AttestationObject is null)
+            {
+                return null;
+            }
+            var attestation = AttestationObject.Decode(credential.AttestationObject);
+            var authenticatorData = AuthenticatorData.Parse(attestation.AuthenticatorData);
+            if (authenticatorData.CredentialPublicKey is null)
+            {
+                return null;
+            }
+            var key = CoseKey.Decode(authenticatorData.CredentialPublicKey);
+            return key.KeyType == CoseKey.KeyTypeOkp ? (credential, attestation, authenticatorData, key) : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or CborContentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static PublicKeyCredentialJson? TryParse(string credentialJson)
+    {
+        try
+        {
+            return PublicKeyCredentialJson.Parse(credentialJson);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsOkp(byte[] coseKey)
+    {
+        try
+        {
+            return CoseKey.Decode(coseKey).KeyType == CoseKey.KeyTypeOkp;
+        }
+        catch (Exception e) when (e is CborContentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // Identity offers only the algorithms it can verify; EdDSA goes right after ES256 so ES256 stays preferred.
+    private static string OfferEdDsa(string creationOptionsJson)
+    {
+        var options = JsonNode.Parse(creationOptionsJson)!.AsObject();
+        if (options["pubKeyCredParams"] is not JsonArray parameters
+            || parameters.Any(p => p?["alg"]?.GetValue<int>() == CoseKey.AlgorithmEdDsa))
+        {
+            return creationOptionsJson;
+        }
+        var es256 = parameters.Select((p, i) => (p, i)).FirstOrDefault(x => x.p?["alg"]?.GetValue<int>() == Es256);
+        var position = es256.p is null ? 0 : es256.i + 1;
+        parameters.Insert(position, new JsonObject { ["type"] = "public-key", ["alg"] = CoseKey.AlgorithmEdDsa });
+        return options.ToJsonString();
+    }
+}
