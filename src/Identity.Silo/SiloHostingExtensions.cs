@@ -1,19 +1,77 @@
+using System.Net;
 using Identity.Grains;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Identity.Silo;
 
-// TEMPORARY stub: replaced by the ADO.NET (SQLite/PostgreSQL) implementation.
 public static class SiloHostingExtensions
 {
+    /// <summary>Time the host gives Orleans to deactivate grains and leave the cluster on shutdown.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Adds the Orleans silo configured from the <c>Orleans</c> section: embedded (localhost
+    /// clustering, SQLite grain storage) or cluster (ADO.NET clustering and grain storage on PostgreSQL).
+    /// </summary>
     public static IHostApplicationBuilder AddIdentitySilo(this IHostApplicationBuilder builder)
     {
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering()
-            .AddMemoryGrainStorage(GrainStorage.Name));
+        var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        var database = SiloDatabase.FromConfiguration(builder.Configuration, options.Mode, builder.Environment.ContentRootPath);
+
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton<SqlSchemaInstaller>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<SqlSchemaInstaller>());
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            if (host.ShutdownTimeout < ShutdownTimeout)
+            {
+                host.ShutdownTimeout = ShutdownTimeout;
+            }
+        });
+
+        builder.UseOrleans(silo =>
+        {
+            if (options.Mode == SiloMode.Embedded)
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, null, options.ServiceId, options.ClusterId);
+            }
+            else
+            {
+                var advertised = ParseAddress(options.AdvertisedIPAddress) ?? IPAddress.Loopback;
+                silo.Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = options.ClusterId;
+                    cluster.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+                silo.UseAdoNetClustering(clustering =>
+                {
+                    clustering.Invariant = database.Invariant;
+                    clustering.ConnectionString = database.ConnectionString;
+                });
+            }
+
+            silo.AddAdoNetGrainStorage(GrainStorage.Name, storage => storage.Configure<Serializer>((adoNet, serializer) =>
+            {
+                adoNet.Invariant = database.Invariant;
+                adoNet.ConnectionString = database.ConnectionString;
+                // Orleans' own format follows the [Id] numbering of the state records, so fields can be added later.
+                adoNet.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        });
         return builder;
     }
+
+    private static IPAddress? ParseAddress(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : IPAddress.TryParse(value, out var address) ? address
+        : throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{value}' is not an IP address.");
 }

@@ -1,0 +1,7 @@
+-- Orleans runs only the statements it reads from this table, looked up by QueryKey.
+-- Every script here is idempotent: SqlSchemaInstaller applies all of them at each start.
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey TEXT NOT NULL PRIMARY KEY,
+    QueryText TEXT NOT NULL
+);
