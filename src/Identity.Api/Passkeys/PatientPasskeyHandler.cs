@@ -20,17 +20,15 @@ public sealed class PatientPasskeyHandler(
     IOptions<IdentityPasskeyOptions> options) : IPasskeyHandler<PatientUser>
 {
     private const int Es256 = -7;
+    private const string RelyingPartyName = "IdentityConsent";
 
     public async Task<PasskeyCreationOptionsResult> MakeCreationOptionsAsync(PasskeyUserEntity userEntity, HttpContext httpContext)
     {
         var result = await identity.MakeCreationOptionsAsync(userEntity, httpContext);
-        if (options.Value.IsAllowedAlgorithm?.Invoke(CoseKey.AlgorithmEdDsa) == false)
-        {
-            return result;
-        }
+        var offerEdDsa = options.Value.IsAllowedAlgorithm?.Invoke(CoseKey.AlgorithmEdDsa) != false;
         return new PasskeyCreationOptionsResult
         {
-            CreationOptionsJson = OfferEdDsa(result.CreationOptionsJson),
+            CreationOptionsJson = Complete(result.CreationOptionsJson, offerEdDsa),
             AttestationState = result.AttestationState,
         };
     }
@@ -137,18 +135,22 @@ public sealed class PatientPasskeyHandler(
         }
     }
 
-    // Identity offers only the algorithms it can verify; EdDSA goes right after ES256 so ES256 stays preferred.
-    private static string OfferEdDsa(string creationOptionsJson)
+    // Identity names the RP after its domain and offers only the algorithms it can verify itself;
+    // EdDSA goes right after ES256 so ES256 stays the preferred choice.
+    private static string Complete(string creationOptionsJson, bool offerEdDsa)
     {
         var options = JsonNode.Parse(creationOptionsJson)!.AsObject();
-        if (options["pubKeyCredParams"] is not JsonArray parameters
-            || parameters.Any(p => p?["alg"]?.GetValue<int>() == CoseKey.AlgorithmEdDsa))
+        if (options["rp"] is JsonObject rp)
         {
-            return creationOptionsJson;
+            rp["name"] = RelyingPartyName;
         }
-        var es256 = parameters.Select((p, i) => (p, i)).FirstOrDefault(x => x.p?["alg"]?.GetValue<int>() == Es256);
-        var position = es256.p is null ? 0 : es256.i + 1;
-        parameters.Insert(position, new JsonObject { ["type"] = "public-key", ["alg"] = CoseKey.AlgorithmEdDsa });
+        if (offerEdDsa && options["pubKeyCredParams"] is JsonArray parameters
+            && !parameters.Any(p => p?["alg"]?.GetValue<int>() == CoseKey.AlgorithmEdDsa))
+        {
+            var es256 = parameters.Select((p, i) => (p, i)).FirstOrDefault(x => x.p?["alg"]?.GetValue<int>() == Es256);
+            var position = es256.p is null ? 0 : es256.i + 1;
+            parameters.Insert(position, new JsonObject { ["type"] = "public-key", ["alg"] = CoseKey.AlgorithmEdDsa });
+        }
         return options.ToJsonString();
     }
 }
