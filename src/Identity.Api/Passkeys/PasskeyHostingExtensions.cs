@@ -20,16 +20,8 @@ public static class PasskeyHostingExtensions
         services.AddIdentityCore<PatientUser>()
             .AddUserStore<PatientUserStore>()
             .AddSignInManager();
-        services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PasskeySettings>>((passkeys, settings) =>
-        {
-            passkeys.ServerDomain = settings.Value.ServerDomain;
-            passkeys.UserVerificationRequirement = "required";
-            passkeys.ResidentKeyRequirement = "required";
-            passkeys.AttestationConveyancePreference = "none";
-            passkeys.IsAllowedAlgorithm = alg => AllowedAlgorithms.Contains(alg);
-            passkeys.ValidateOrigin = context => ValueTask.FromResult(
-                !context.CrossOrigin && settings.Value.IsAllowedOrigin(context.Origin, context.HttpContext.Request));
-        });
+        services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PasskeySettings>>(
+            (passkeys, settings) => ConfigureRelyingParty(passkeys, settings.Value));
         services.AddScoped<PasskeyHandler<PatientUser>>();
         services.AddScoped<Ed25519PasskeyVerifier>();
         services.Replace(ServiceDescriptor.Scoped<IPasskeyHandler<PatientUser>, PatientPasskeyHandler>());
@@ -59,6 +51,18 @@ public static class PasskeyHostingExtensions
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
         });
         return builder;
+    }
+
+    /// <summary>The AAL2 relying-party policy: user verification and discoverable credentials required, the profile's algorithms, exact origins.</summary>
+    public static void ConfigureRelyingParty(IdentityPasskeyOptions passkeys, PasskeySettings settings)
+    {
+        passkeys.ServerDomain = settings.ServerDomain;
+        passkeys.UserVerificationRequirement = "required";
+        passkeys.ResidentKeyRequirement = "required";
+        passkeys.AttestationConveyancePreference = "none";
+        passkeys.IsAllowedAlgorithm = alg => AllowedAlgorithms.Contains(alg);
+        passkeys.ValidateOrigin = context => ValueTask.FromResult(
+            !context.CrossOrigin && settings.IsAllowedOrigin(context.Origin, context.HttpContext.Request));
     }
 
     // JSON APIs answer 401/403 with a problem; pages are sent to the sign-in page.

@@ -55,7 +55,7 @@ public sealed class PatientUserStore(IGrainFactory grains, TimeProvider time) : 
 
     public async Task AddOrUpdatePasskeyAsync(PatientUser user, UserPasskeyInfo passkey, CancellationToken cancellationToken)
     {
-        var change = await Patient(user).AddOrUpdatePasskeyAsync(ToRecord(passkey));
+        var change = await Patient(user).AddOrUpdatePasskeyAsync(ToRecord(passkey, time.GetUtcNow()));
         if (change != PasskeyChange.Done)
         {
             throw new PasskeyChangeRefusedException(change);
@@ -92,7 +92,7 @@ public sealed class PatientUserStore(IGrainFactory grains, TimeProvider time) : 
     }
 
     /// <summary>The record the grain keeps for a passkey Identity verified; algorithm and AAGUID come from the attestation.</summary>
-    public PasskeyRecord ToRecord(UserPasskeyInfo passkey)
+    public static PasskeyRecord ToRecord(UserPasskeyInfo passkey, DateTimeOffset now)
     {
         var key = CoseKey.Decode(passkey.PublicKey);
         var aaguid = passkey.AttestationObject is { Length: > 0 } attestation
@@ -104,7 +104,7 @@ public sealed class PatientUserStore(IGrainFactory grains, TimeProvider time) : 
             PublicKeyCose = passkey.PublicKey,
             Algorithm = key.Algorithm,
             Name = string.IsNullOrWhiteSpace(passkey.Name) ? DefaultName(passkey) : passkey.Name,
-            CreatedAt = passkey.CreatedAt == default ? time.GetUtcNow() : passkey.CreatedAt,
+            CreatedAt = passkey.CreatedAt == default ? now : passkey.CreatedAt,
             SignCount = passkey.SignCount,
             Transports = passkey.Transports ?? [],
             IsUserVerified = passkey.IsUserVerified,
