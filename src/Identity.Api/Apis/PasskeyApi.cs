@@ -89,7 +89,7 @@ public static class PasskeyApi
         {
             return problem;
         }
-        var attestation = await signIn.PerformPasskeyAttestationAsync(credential!);
+        var attestation = await AttestAsync(signIn, credential!);
         if (!attestation.Succeeded)
         {
             events.PasskeyRejected("registration", PasskeyFailure.CodeFor(attestation.Failure));
@@ -126,7 +126,7 @@ public static class PasskeyApi
         {
             return problem;
         }
-        var assertion = await signIn.PerformPasskeyAssertionAsync(credential!);
+        var assertion = await AssertAsync(signIn, credential!);
         if (!assertion.Succeeded)
         {
             events.SignInFailed(PasskeyFailure.CodeFor(assertion.Failure));
@@ -186,7 +186,7 @@ public static class PasskeyApi
         {
             return problem;
         }
-        var attestation = await signIn.PerformPasskeyAttestationAsync(credential!);
+        var attestation = await AttestAsync(signIn, credential!);
         if (!attestation.Succeeded)
         {
             events.PasskeyRejected("add", PasskeyFailure.CodeFor(attestation.Failure));
@@ -266,6 +266,34 @@ public static class PasskeyApi
         await signIn.SignOutAsync();
         return TypedResults.NoContent();
     }
+
+    // SignInManager throws when no ceremony state cookie came with the request (options never requested, or expired).
+    private static async Task<PasskeyAttestationResult> AttestAsync(SignInManager<PatientUser> signIn, string credential)
+    {
+        try
+        {
+            return await signIn.PerformPasskeyAttestationAsync(credential);
+        }
+        catch (InvalidOperationException)
+        {
+            return PasskeyAttestationResult.Fail(NoCeremony());
+        }
+    }
+
+    private static async Task<PasskeyAssertionResult<PatientUser>> AssertAsync(SignInManager<PatientUser> signIn, string credential)
+    {
+        try
+        {
+            return await signIn.PerformPasskeyAssertionAsync(credential);
+        }
+        catch (InvalidOperationException)
+        {
+            return PasskeyAssertionResult.Fail<PatientUser>(NoCeremony());
+        }
+    }
+
+    private static PasskeyException NoCeremony() =>
+        new("There is no passkey ceremony in progress: request new options first.");
 
     private static async Task<IResult?> StoreAsync(UserManager<PatientUser> users, PatientUser patient, UserPasskeyInfo passkey)
     {

@@ -11,6 +11,7 @@ public static class PasskeyFailure
     private static readonly (string Fragment, string Code)[] MessageCodes =
     [
         ("already been used", "passkey_challenge_reused"),
+        ("already registered", "passkey_already_registered"),
         ("no passkey ceremony in progress", "passkey_ceremony_missing"),
         ("invalid origin", "passkey_origin_mismatch"),
         ("challenge does not match", "passkey_challenge_mismatch"),
@@ -36,8 +37,9 @@ public static class PasskeyFailure
         MessageCodes.FirstOrDefault(m => failure.Message.Contains(m.Fragment, StringComparison.OrdinalIgnoreCase)).Code
         ?? "passkey_rejected";
 
-    public static IResult Rejected(PasskeyException failure) =>
-        Problems.BadRequest(CodeFor(failure), "The passkey response was rejected.", failure.Message);
+    public static IResult Rejected(PasskeyException failure) => CodeFor(failure) is var code && code == "passkey_already_registered"
+        ? Problems.Conflict(code, "This passkey is already registered to an account.", failure.Message)
+        : Problems.BadRequest(code, "The passkey response was rejected.", failure.Message);
 
     public static IResult Refused(PasskeyChange change) => change switch
     {

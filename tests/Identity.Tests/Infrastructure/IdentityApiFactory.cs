@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Infrastructure;
 
@@ -11,7 +13,14 @@ namespace Identity.Tests.Infrastructure;
 /// </summary>
 public class IdentityApiFactory : WebApplicationFactory<Program>
 {
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("identity-api-").FullName;
+    /// <summary>Where the SQLite database lives; hand the same folder to a second factory to restart the service on its data.</summary>
+    public string DataDirectory { get; init; } = Directory.CreateTempSubdirectory("identity-api-").FullName;
+
+    /// <summary>Keep <see cref="DataDirectory"/> when this factory is disposed.</summary>
+    public bool KeepData { get; init; }
+
+    /// <summary>The service's clock: real time, shifted when a test needs a session to age.</summary>
+    public ShiftedTimeProvider Clock { get; } = new();
 
     /// <summary>The origin browsers use: WebAuthn refuses IP addresses as RP IDs, so it is <c>localhost</c>.</summary>
     public string Origin { get; private set; } = "http://localhost";
@@ -36,7 +45,8 @@ public class IdentityApiFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(_dataDirectory, "identity.db")}",
+            ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(DataDirectory, "identity.db")}",
+            ["DataProtection:KeysDirectory"] = Path.Combine(DataDirectory, "keys"),
             ["Orleans:Mode"] = "Embedded",
             ["Orleans:SiloPort"] = FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -52,15 +62,20 @@ public class IdentityApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
+        if (KeepData)
+        {
+            return;
+        }
         try
         {
-            Directory.Delete(_dataDirectory, recursive: true);
+            Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException)
         {
