@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Identity.Tests.Infrastructure;
 
@@ -29,6 +30,9 @@ public class IdentityApiFactory : WebApplicationFactory<Program>
     public int AuthenticationPermitLimit { get; init; } = 10_000;
 
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Every log message the service writes, at every level.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>Starts Kestrel on a free loopback port (for a real browser) and returns the base address.</summary>
     public Uri StartKestrel()
@@ -63,6 +67,7 @@ public class IdentityApiFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,6 +1,6 @@
+using Identity.Tests.Infrastructure;
 using Identity.Grains.Passkeys;
 using Identity.Grains.Patients;
-using Identity.Tests.Infrastructure;
 using Npgsql;
 
 namespace Identity.Tests.Silo;

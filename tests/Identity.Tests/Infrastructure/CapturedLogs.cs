@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Identity.Tests.Silo;
+namespace Identity.Tests.Infrastructure;
 
 /// <summary>Keeps every formatted log message (and exception text) written through it.</summary>
-internal sealed class CapturedLogs : ILoggerProvider
+public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _messages = new();
 
