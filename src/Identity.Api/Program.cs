@@ -1,6 +1,12 @@
+using Identity.Api.Commands;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
 using Identity.Silo;
+
+if (await OperatorCommands.TryRunAsync(args, Console.Out) is { } exitCode)
+{
+    return exitCode;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,7 +20,8 @@ app.UseOperations();
 app.MapOperations();
 app.MapPatientAccountPages();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
