@@ -1,6 +1,9 @@
+using Identity.Api.Apis;
+using Identity.Api.Audit;
 using Identity.Api.Commands;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
+using Identity.Api.Tokens;
 using Identity.Silo;
 
 if (await OperatorCommands.TryRunAsync(args, Console.Out) is { } exitCode)
@@ -13,12 +16,16 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddIdentitySilo();
 builder.AddOperations();
 builder.AddPatientPasskeys();
+builder.AddTokenService();
+builder.AddAuditTrail();
 
 var app = builder.Build();
 
 app.UseOperations();
 app.MapOperations();
 app.MapPatientAccountPages();
+app.MapConnect();
+app.MapAudit();
 
 await app.RunAsync();
 return 0;

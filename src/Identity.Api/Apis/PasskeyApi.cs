@@ -1,11 +1,14 @@
 using System.Buffers.Text;
+using System.Text.Json;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
+using Identity.Api.Passkeys.WebAuthn;
 using Identity.Grains.Passkeys;
 using Identity.Grains.Patients;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using static Hl7.Fhir.Model.AuditEvent;
 
 namespace Identity.Api.Apis;
 
@@ -13,6 +16,7 @@ namespace Identity.Api.Apis;
 /// Passkey registration, sign-in and management (WebAuthn Level 3 through ASP.NET Core Identity).
 /// Ceremony endpoints take and return the browser's JSON forms unchanged: options for
 /// <c>PublicKeyCredential.parseCreationOptionsFromJSON</c>/<c>parseRequestOptionsFromJSON</c>, and <c>credential.toJSON()</c> back.
+/// Every verified ceremony, refusal and change is recorded in the audit trail before the reply (<see cref="PatientEvents"/>).
 /// </summary>
 public static class PasskeyApi
 {
@@ -81,10 +85,10 @@ public static class PasskeyApi
     }
 
     private static async Task<IResult> Register(
-        HttpRequest request, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
+        HttpContext http, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
         PatientEvents events, TimeProvider time)
     {
-        var (credential, problem) = await RequestBody.ReadJsonTextAsync(request, RequestBody.MaxCredentialBytes);
+        var (credential, problem) = await RequestBody.ReadJsonTextAsync(http.Request, RequestBody.MaxCredentialBytes);
         if (problem is not null)
         {
             return problem;
@@ -92,24 +96,26 @@ public static class PasskeyApi
         var attestation = await AttestAsync(signIn, credential!);
         if (!attestation.Succeeded)
         {
-            events.PasskeyRejected("registration", PasskeyFailure.CodeFor(attestation.Failure));
+            await events.PasskeyRejectedAsync(http, "registration", null, AuditEventAction.C, null, PasskeyFailure.CodeFor(attestation.Failure));
             return PasskeyFailure.Rejected(attestation.Failure);
         }
         if (await users.FindByIdAsync(attestation.UserEntity.Id) is not { } patient)
         {
-            return Problems.BadRequest("patient_not_found", "The registration was not started here; request new options.");
+            return await RejectedAsync(events, http, "registration", null, AuditEventAction.C,
+                Problems.BadRequest("patient_not_found", "The registration was not started here; request new options."));
         }
         if (patient.Snapshot!.ActivePasskeys.Any())
         {
-            return Problems.Conflict("already_registered",
-                "This account already has a passkey; sign in and add another passkey from 'My passkeys'.");
+            return await RejectedAsync(events, http, "registration", patient.PersonIdentifier, AuditEventAction.C,
+                Problems.Conflict("already_registered", "This account already has a passkey; sign in and add another passkey from 'My passkeys'."));
         }
+        var audited = await events.AccountCreatingAsync(http, patient.PersonIdentifier);
         if (await StoreAsync(users, patient, attestation.Passkey) is { } refused)
         {
+            await events.NotAppliedAsync(http, audited, CodeOf(refused));
             return refused;
         }
         await SignInAsync(signIn, patient, attestation.Passkey, time);
-        events.PasskeyAdded(patient.PersonIdentifier);
         return TypedResults.Created($"/api/passkeys/{Base64Url.EncodeToString(attestation.Passkey.CredentialId)}",
             new RegistrationResponse(patient.Id, PasskeySummary.FromOrNull(await users.GetPasskeyRecordAsync(patient, attestation.Passkey.CredentialId))));
     }
@@ -118,10 +124,10 @@ public static class PasskeyApi
         Results.Content(await signIn.MakePasskeyRequestOptionsAsync(null), "application/json");
 
     private static async Task<IResult> SignIn(
-        HttpRequest request, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
+        HttpContext http, SignInManager<PatientUser> signIn, UserManager<PatientUser> users,
         PatientEvents events, TimeProvider time)
     {
-        var (credential, problem) = await RequestBody.ReadJsonTextAsync(request, RequestBody.MaxCredentialBytes);
+        var (credential, problem) = await RequestBody.ReadJsonTextAsync(http.Request, RequestBody.MaxCredentialBytes);
         if (problem is not null)
         {
             return problem;
@@ -129,16 +135,17 @@ public static class PasskeyApi
         var assertion = await AssertAsync(signIn, credential!);
         if (!assertion.Succeeded)
         {
-            events.SignInFailed(PasskeyFailure.CodeFor(assertion.Failure));
+            var (owner, credentialId) = await ClaimedOwnerAsync(users, credential!);
+            await events.SignInFailedAsync(http, owner, credentialId, PasskeyFailure.CodeFor(assertion.Failure));
             return PasskeyFailure.Rejected(assertion.Failure);
         }
+        var audited = await events.SigningInAsync(http, assertion.User.PersonIdentifier, assertion.Passkey.CredentialId);
         if (await StoreAsync(users, assertion.User, assertion.Passkey) is { } refused)
         {
-            events.SignInFailed("passkey_refused");
+            await events.NotAppliedAsync(http, audited, CodeOf(refused));
             return refused;
         }
         await SignInAsync(signIn, assertion.User, assertion.Passkey, time);
-        events.SignedIn(assertion.User.PersonIdentifier);
         return TypedResults.Ok(new SignInResponse(assertion.User.Id));
     }
 
@@ -189,23 +196,25 @@ public static class PasskeyApi
         var attestation = await AttestAsync(signIn, credential!);
         if (!attestation.Succeeded)
         {
-            events.PasskeyRejected("add", PasskeyFailure.CodeFor(attestation.Failure));
+            await events.PasskeyRejectedAsync(http, "add", patient.PersonIdentifier, AuditEventAction.C, null, PasskeyFailure.CodeFor(attestation.Failure));
             return PasskeyFailure.Rejected(attestation.Failure);
         }
         if (attestation.UserEntity.Id != patient.Id)
         {
-            return Problems.BadRequest("passkey_ceremony_mismatch", "These options were made for another account; request new options.");
+            return await RejectedAsync(events, http, "add", patient.PersonIdentifier, AuditEventAction.C,
+                Problems.BadRequest("passkey_ceremony_mismatch", "These options were made for another account; request new options."));
         }
+        var audited = await events.PasskeyAddingAsync(http, patient.PersonIdentifier, attestation.Passkey.CredentialId);
         if (await StoreAsync(users, patient, attestation.Passkey) is { } refused)
         {
+            await events.NotAppliedAsync(http, audited, CodeOf(refused));
             return refused;
         }
-        events.PasskeyAdded(patient.PersonIdentifier);
         var id = Base64Url.EncodeToString(attestation.Passkey.CredentialId);
         return TypedResults.Created($"/api/passkeys/{id}", PasskeySummary.FromOrNull(await users.GetPasskeyRecordAsync(patient, attestation.Passkey.CredentialId)));
     }
 
-    private static async Task<IResult> Rename(string id, HttpContext http, UserManager<PatientUser> users, IGrainFactory grains)
+    private static async Task<IResult> Rename(string id, HttpContext http, UserManager<PatientUser> users, IGrainFactory grains, PatientEvents events)
     {
         if (await CurrentPatientAsync(http, users) is not { } patient)
         {
@@ -225,8 +234,14 @@ public static class PasskeyApi
         {
             return Problems.NotFound("passkey_not_found", "No such passkey on this account.");
         }
+        if (patient.Snapshot!.FindPasskey(credentialId) is not { IsActive: true })
+        {
+            return await RejectedAsync(events, http, "rename", patient.PersonIdentifier, AuditEventAction.U,
+                PasskeyFailure.Refused(PasskeyChange.PasskeyNotFound), credentialId);
+        }
+        var audited = await events.PasskeyRenamingAsync(http, patient.PersonIdentifier, credentialId);
         var change = await grains.GetGrain<IPatientGrain>(patient.PersonIdentifier).RenamePasskeyAsync(credentialId, name);
-        return change == PasskeyChange.Done ? TypedResults.NoContent() : PasskeyFailure.Refused(change);
+        return change == PasskeyChange.Done ? TypedResults.NoContent() : await NotAppliedAsync(events, http, audited, PasskeyFailure.Refused(change));
     }
 
     private static async Task<IResult> Remove(string id, HttpContext http, UserManager<PatientUser> users, IGrainFactory grains, PatientEvents events)
@@ -239,13 +254,17 @@ public static class PasskeyApi
         {
             return Problems.NotFound("passkey_not_found", "No such passkey on this account.");
         }
-        var change = await grains.GetGrain<IPatientGrain>(patient.PersonIdentifier).RevokePasskeyAsync(credentialId);
-        if (change != PasskeyChange.Done)
+        // Refusals the snapshot already shows are audited as refused, not as a removal that then did not happen.
+        var refusal = patient.Snapshot!.FindPasskey(credentialId) is not { IsActive: true } ? PasskeyChange.PasskeyNotFound
+            : patient.Snapshot.ActivePasskeys.Count() == 1 ? PasskeyChange.LastPasskey
+            : PasskeyChange.Done;
+        if (refusal != PasskeyChange.Done)
         {
-            return PasskeyFailure.Refused(change);
+            return await RejectedAsync(events, http, "remove", patient.PersonIdentifier, AuditEventAction.D, PasskeyFailure.Refused(refusal), credentialId);
         }
-        events.PasskeyRemoved(patient.PersonIdentifier);
-        return TypedResults.NoContent();
+        var audited = await events.PasskeyRemovingAsync(http, patient.PersonIdentifier, credentialId);
+        var change = await grains.GetGrain<IPatientGrain>(patient.PersonIdentifier).RevokePasskeyAsync(credentialId);
+        return change == PasskeyChange.Done ? TypedResults.NoContent() : await NotAppliedAsync(events, http, audited, PasskeyFailure.Refused(change));
     }
 
     private static async Task<IResult> Me(HttpContext http, UserManager<PatientUser> users)
@@ -289,6 +308,36 @@ public static class PasskeyApi
         catch (InvalidOperationException)
         {
             return PasskeyAssertionResult.Fail<PatientUser>(NoCeremony());
+        }
+    }
+
+    private static async Task<IResult> RejectedAsync(PatientEvents events, HttpContext http, string ceremony, Guid? patient,
+        AuditEventAction action, IResult problem, byte[]? credentialId = null)
+    {
+        await events.PasskeyRejectedAsync(http, ceremony, patient, action, credentialId, CodeOf(problem));
+        return problem;
+    }
+
+    private static async Task<IResult> NotAppliedAsync(PatientEvents events, HttpContext http, Hl7.Fhir.Model.AuditEvent audited, IResult problem)
+    {
+        await events.NotAppliedAsync(http, audited, CodeOf(problem));
+        return problem;
+    }
+
+    private static string CodeOf(IResult problem) =>
+        (problem as ProblemHttpResult)?.ProblemDetails.Extensions.TryGetValue("code", out var code) == true && code is string text ? text : "refused";
+
+    // A failed sign-in is filed in the chain of the account whose passkey was presented, when there is one.
+    private static async Task<(Guid? Owner, byte[]? CredentialId)> ClaimedOwnerAsync(UserManager<PatientUser> users, string credential)
+    {
+        try
+        {
+            var rawId = PublicKeyCredentialJson.Parse(credential).RawId;
+            return ((await users.FindByPasskeyIdAsync(rawId))?.PersonIdentifier, rawId);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+        {
+            return (null, null);
         }
     }
 

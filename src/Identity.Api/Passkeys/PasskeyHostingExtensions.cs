@@ -81,7 +81,7 @@ public static class PasskeyHostingExtensions
 
     public static WebApplication MapPatientAccountPages(this WebApplication app)
     {
-        foreach (var page in new[] { "register", "signin", "passkeys" })
+        foreach (var page in new[] { "register", "signin", "passkeys", "activity" })
         {
             app.MapGet($"/account/{page}", () => Results.File(
                 Path.Combine(app.Environment.WebRootPath, "account", $"{page}.html"), "text/html; charset=utf-8"))
