@@ -11,6 +11,7 @@ public sealed class IacaTrustAnchor
         Certificate = certificate;
         Source = source;
         Id = Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+        Subject = certificate.Subject;
         Country = X509Names.Country(certificate.SubjectName);
         NotBefore = certificate.NotBefore.ToUniversalTime();
         NotAfter = certificate.NotAfter.ToUniversalTime();
@@ -25,6 +26,8 @@ public sealed class IacaTrustAnchor
 
     /// <summary>Lowercase hex SHA-256 of the certificate DER: the trust anchor id kept in evidence.</summary>
     public string Id { get; }
+
+    public string Subject { get; }
 
     public string? Country { get; }
 

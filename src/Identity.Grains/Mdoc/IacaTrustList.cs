@@ -56,7 +56,7 @@ public sealed class IacaTrustList
 
     public IacaTrustList With(IacaTrustList other) => new(Anchors.Concat(other.Anchors));
 
-    /// <summary>Anchors whose subject name equals <paramref name="issuer"/>; the caller still proves the link by signature.</summary>
-    internal ReadOnlySpan<IacaTrustAnchor> WithSubject(X500DistinguishedName issuer) =>
-        _bySubject.TryGetValue(Convert.ToBase64String(issuer.RawData), out var anchors) ? anchors : [];
+    /// <summary>Anchors whose subject name DER (base64) equals <paramref name="issuerNameBase64"/>; the caller still proves the link by signature.</summary>
+    internal ReadOnlySpan<IacaTrustAnchor> WithSubject(string issuerNameBase64) =>
+        _bySubject.TryGetValue(issuerNameBase64, out var anchors) ? anchors : [];
 }

@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Formats.Asn1;
 using System.Formats.Cbor;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 
 namespace Identity.Grains.Mdoc;
 
@@ -351,22 +349,18 @@ public sealed class MdocVerifier(IacaTrustList trustList, MdocDecodingLimits? li
         {
             throw Structure("issuerAuth has no x5chain (label 33) with the Document Signer certificate");
         }
-        using var documentSigner = LoadCertificate(issuerAuth.X5Chain[0]);
+        var documentSigner = DocumentSignerCertificate.Get(issuerAuth.X5Chain[0].Span);
         var iaca = FindIssuingIaca(documentSigner);
-        CheckValidity(documentSigner, "Document Signer", now);
-        CheckValidity(iaca.Certificate, "IACA", now);
+        CheckValidity(documentSigner.NotBefore, documentSigner.NotAfter, "Document Signer", now);
+        CheckValidity(iaca.NotBefore, iaca.NotAfter, "IACA", now);
         CheckDocumentSignerProfile(documentSigner, iaca);
-
-        using (var signerKey = CoseVerificationKey.FromCertificate(documentSigner))
+        if (documentSigner.Key is not { } signerKey || !signerKey.Fits(algorithm))
         {
-            if (signerKey is null || !signerKey.Fits(algorithm))
-            {
-                throw new MdocVerificationException(MdocError.UnsupportedAlgorithm, $"issuerAuth alg {algorithm} does not match the Document Signer key");
-            }
-            if (!VerifySignature(signerKey, algorithm, issuerAuth.ProtectedBytes.Span, issuerAuth.Payload!.Value.Span, issuerAuth.Signature.Span))
-            {
-                throw new MdocVerificationException(MdocError.IssuerSignatureInvalid, "the issuerAuth signature does not verify with the Document Signer key");
-            }
+            throw new MdocVerificationException(MdocError.UnsupportedAlgorithm, $"issuerAuth alg {algorithm} does not match the Document Signer key");
+        }
+        if (!VerifySignature(signerKey, algorithm, issuerAuth.ProtectedBytes.Span, issuerAuth.Payload!.Value.Span, issuerAuth.Signature.Span))
+        {
+            throw new MdocVerificationException(MdocError.IssuerSignatureInvalid, "the issuerAuth signature does not verify with the Document Signer key");
         }
 
         var mso = document.Mso;
@@ -399,9 +393,9 @@ public sealed class MdocVerifier(IacaTrustList trustList, MdocDecodingLimits? li
         var issuer = new MdocIssuer(
             documentSigner.Subject,
             documentSigner.SerialNumber,
-            Convert.ToHexStringLower(SHA256.HashData(documentSigner.RawData)),
-            documentSigner.NotAfter.ToUniversalTime(),
-            iaca.Certificate.Subject,
+            documentSigner.Thumbprint,
+            new DateTimeOffset(documentSigner.NotAfter, TimeSpan.Zero),
+            iaca.Subject,
             iaca.Id,
             iaca.Source,
             iaca.Country,
@@ -504,43 +498,17 @@ public sealed class MdocVerifier(IacaTrustList trustList, MdocDecodingLimits? li
         _ => throw new MdocVerificationException(MdocError.UnsupportedAlgorithm, $"{what} alg {algorithm} is not one of ES256, ES384, ES512, EdDSA"),
     };
 
-    private static X509Certificate2 LoadCertificate(ReadOnlyMemory<byte> der)
-    {
-        try
-        {
-            return X509CertificateLoader.LoadCertificate(der.Span);
-        }
-        catch (CryptographicException e)
-        {
-            throw Structure($"the x5chain certificate does not parse: {e.Message}");
-        }
-    }
-
     /// <summary>The configured IACA whose key verifies the DS certificate's signature; a matching name alone is not enough.</summary>
-    private IacaTrustAnchor FindIssuingIaca(X509Certificate2 documentSigner)
+    private IacaTrustAnchor FindIssuingIaca(DocumentSignerCertificate documentSigner)
     {
         var candidates = TrustList.WithSubject(documentSigner.IssuerName);
         if (candidates.IsEmpty)
         {
             throw new MdocVerificationException(MdocError.UntrustedIssuer, "no configured IACA has the Document Signer's issuer name");
         }
-        string algorithmOid;
-        ReadOnlyMemory<byte> toBeSigned;
-        byte[] signature;
-        try
-        {
-            var certificate = new AsnReader(documentSigner.RawDataMemory, AsnEncodingRules.DER).ReadSequence();
-            toBeSigned = certificate.ReadEncodedValue();
-            algorithmOid = certificate.ReadSequence().ReadObjectIdentifier();
-            signature = certificate.ReadBitString(out _);
-        }
-        catch (AsnContentException e)
-        {
-            throw Structure($"the Document Signer certificate is not DER: {e.Message}");
-        }
         foreach (var anchor in candidates)
         {
-            if (anchor.Key.VerifyCertificateSignature(algorithmOid, toBeSigned.Span, signature))
+            if (anchor.Key.VerifyCertificateSignature(documentSigner.SignatureAlgorithmOid, documentSigner.ToBeSigned.Span, documentSigner.Signature))
             {
                 return anchor;
             }
@@ -548,33 +516,29 @@ public sealed class MdocVerifier(IacaTrustList trustList, MdocDecodingLimits? li
         throw new MdocVerificationException(MdocError.UntrustedIssuer, "the Document Signer certificate is not signed by any configured IACA");
     }
 
-    private static void CheckValidity(X509Certificate2 certificate, string what, DateTimeOffset now)
+    private static void CheckValidity(DateTime notBefore, DateTime notAfter, string what, DateTimeOffset now)
     {
         var utc = now.UtcDateTime;
-        if (utc < certificate.NotBefore.ToUniversalTime() || utc > certificate.NotAfter.ToUniversalTime())
+        if (utc < notBefore || utc > notAfter)
         {
-            throw new MdocVerificationException(MdocError.CertificateExpired,
-                $"the {what} certificate is valid {certificate.NotBefore.ToUniversalTime():O} to {certificate.NotAfter.ToUniversalTime():O}, not at {now:O}");
+            throw new MdocVerificationException(MdocError.CertificateExpired, $"the {what} certificate is valid {notBefore:O} to {notAfter:O}, not at {now:O}");
         }
     }
 
-    private static void CheckDocumentSignerProfile(X509Certificate2 documentSigner, IacaTrustAnchor iaca)
+    private static void CheckDocumentSignerProfile(DocumentSignerCertificate documentSigner, IacaTrustAnchor iaca)
     {
-        var keyUsage = documentSigner.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
-        if (keyUsage is null || !keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.DigitalSignature))
+        if (!documentSigner.HasDigitalSignature)
         {
             throw new MdocVerificationException(MdocError.CertificateProfile, "the Document Signer certificate lacks the digitalSignature key usage");
         }
-        var extendedKeyUsage = documentSigner.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        if (extendedKeyUsage is null || !extendedKeyUsage.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == DocumentSignerEku))
+        if (!documentSigner.HasDocumentSignerEku)
         {
             throw new MdocVerificationException(MdocError.CertificateProfile, $"the Document Signer certificate lacks the extended key usage {DocumentSignerEku}");
         }
-        var country = X509Names.Country(documentSigner.SubjectName);
-        if (country is null || !string.Equals(country, iaca.Country, StringComparison.Ordinal))
+        if (documentSigner.Country is null || !string.Equals(documentSigner.Country, iaca.Country, StringComparison.Ordinal))
         {
             throw new MdocVerificationException(MdocError.CertificateProfile,
-                $"the Document Signer country '{country}' differs from the IACA country '{iaca.Country}'");
+                $"the Document Signer country '{documentSigner.Country}' differs from the IACA country '{iaca.Country}'");
         }
     }
 
