@@ -27,7 +27,7 @@ public sealed class PasskeyBrowserTests(BrowserFixture browser) : IClassFixture<
         // The sign-in page's autofill request is open when the button is clicked; the button aborts it and signs in modally.
         await patient.SignOutAsync();
         await patient.ClickSignInWithPasskeyAsync();
-        await page.WaitForURLAsync("**/account/passkeys");
+        await patient.WaitForPasskeyListAsync();
 
         var amr = Amr(await patient.GetJsonAsync("/api/account/me"));
         Assert.Contains("hwk", amr);
@@ -35,7 +35,7 @@ public sealed class PasskeyBrowserTests(BrowserFixture browser) : IClassFixture<
 
         await patient.SignOutAsync();
         await patient.OpenSignInPageWithAutofillAsync();
-        await page.WaitForURLAsync("**/account/passkeys");
+        await patient.WaitForPasskeyListAsync();
 
         Assert.Contains(Aal2, Amr(await patient.GetJsonAsync("/api/account/me")));
         Assert.Equal(3, Assert.Single(await patient.Authenticator.GetCredentialsAsync()).SignCount);

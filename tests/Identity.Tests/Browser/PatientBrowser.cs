@@ -39,8 +39,22 @@ public sealed class PatientBrowser(IBrowserContext context, IPage page, VirtualA
         await Page.GotoAsync("/account/register");
         await Page.FillAsync("#nickname", nickname);
         await Page.ClickAsync("#add-passkey");
-        await Page.WaitForURLAsync("**/account/passkeys");
+        await WaitForPasskeyListAsync();
         await Page.Locator("#passkey-rows tr").First.WaitForAsync();
+    }
+
+    /// <summary>Waits for the page to reach the passkey list; on timeout the failure names the page and its status line.</summary>
+    public async Task WaitForPasskeyListAsync()
+    {
+        try
+        {
+            await Page.WaitForURLAsync("**/account/passkeys");
+        }
+        catch (TimeoutException timeout)
+        {
+            var status = await Page.Locator("#status").TextContentAsync(new() { Timeout = 1_000 });
+            throw new InvalidOperationException($"Did not reach the passkey list: still on {Page.Url}, status '{status}'.", timeout);
+        }
     }
 
     /// <summary>
