@@ -3,6 +3,7 @@ using Identity.Api.Audit;
 using Identity.Api.Commands;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
+using Identity.Api.Tokens;
 using Identity.Silo;
 
 if (await OperatorCommands.TryRunAsync(args, Console.Out) is { } exitCode)
@@ -15,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddIdentitySilo();
 builder.AddOperations();
 builder.AddPatientPasskeys();
+builder.AddTokenService();
 builder.AddAuditTrail();
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ var app = builder.Build();
 app.UseOperations();
 app.MapOperations();
 app.MapPatientAccountPages();
+app.MapConnect();
 app.MapAudit();
 
 await app.RunAsync();

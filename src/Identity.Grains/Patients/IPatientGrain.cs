@@ -15,6 +15,12 @@ public interface IPatientGrain : IGrainWithGuidKey
     Task<PatientSnapshot> CreateUnverifiedAsync();
 
     /// <summary>Registers a new passkey, or records a use of an existing one (sign count, BS flag, last use).</summary>
+    /// <summary>
+    /// Records a verified identity (IAL2) and raises the patient's assurance; a later verification replaces the earlier one.
+    /// Returns false when no patient has this identifier.
+    /// </summary>
+    Task<bool> RecordVerifiedIdentityAsync(VerifiedIdentity identity);
+
     Task<PasskeyChange> AddOrUpdatePasskeyAsync(PasskeyRecord passkey);
 
     Task<PasskeyChange> RenamePasskeyAsync(byte[] credentialId, string name);

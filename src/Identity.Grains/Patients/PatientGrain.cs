@@ -20,6 +20,16 @@ public sealed class PatientGrain(
         return Snapshot()!;
     }
 
+    public async Task<bool> RecordVerifiedIdentityAsync(VerifiedIdentity identity)
+    {
+        if (!state.State.Exists)
+        {
+            return false;
+        }
+        await WriteAsync(state.State with { Assurance = IdentityAssurance.Ial2, VerifiedIdentity = identity });
+        return true;
+    }
+
     public async Task<PasskeyChange> AddOrUpdatePasskeyAsync(PasskeyRecord passkey)
     {
         if (!state.State.Exists)
@@ -116,6 +126,6 @@ public sealed class PatientGrain(
     }
 
     private PatientSnapshot? Snapshot() => state.State is { Exists: true } s
-        ? new PatientSnapshot(PersonIdentifier, s.CreatedAt!.Value, s.Assurance, s.Passkeys)
+        ? new PatientSnapshot(PersonIdentifier, s.CreatedAt!.Value, s.Assurance, s.Passkeys, s.VerifiedIdentity)
         : null;
 }

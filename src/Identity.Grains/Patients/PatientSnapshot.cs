@@ -9,7 +9,8 @@ public sealed record PatientSnapshot(
     [property: Id(0)] Guid PersonIdentifier,
     [property: Id(1)] DateTimeOffset CreatedAt,
     [property: Id(2)] IdentityAssurance Assurance,
-    [property: Id(3)] ImmutableList<PasskeyRecord> Passkeys)
+    [property: Id(3)] ImmutableList<PasskeyRecord> Passkeys,
+    [property: Id(4)] VerifiedIdentity? VerifiedIdentity = null)
 {
     public IEnumerable<PasskeyRecord> ActivePasskeys => Passkeys.Where(p => p.IsActive);
 

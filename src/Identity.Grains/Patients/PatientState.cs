@@ -13,6 +13,8 @@ public sealed record PatientState
 
     [Id(2)] public ImmutableList<PasskeyRecord> Passkeys { get; init; } = [];
 
+    [Id(3)] public VerifiedIdentity? VerifiedIdentity { get; init; }
+
     public bool Exists => CreatedAt is not null;
 
     public IEnumerable<PasskeyRecord> ActivePasskeys => Passkeys.Where(p => p.IsActive);

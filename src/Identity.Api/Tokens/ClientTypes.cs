@@ -1,0 +1,7 @@
+namespace Identity.Api.Tokens;
+
+public static class ClientTypes
+{
+    public const string Public = "public";
+    public const string Confidential = "confidential";
+}
