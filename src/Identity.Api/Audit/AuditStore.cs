@@ -19,7 +19,7 @@ namespace Identity.Api.Audit;
 public sealed partial class AuditStore : IAsyncDisposable
 {
     private const int Stripes = 64;
-    private const int MaximumAttempts = 8;
+    private const int MaximumAttempts = 50;
     private const int MaximumCachedHeads = 100_000;
 
     private const string Columns =
@@ -92,6 +92,8 @@ public sealed partial class AuditStore : IAsyncDisposable
                     // Another process appended to this chain since the head was read.
                     _heads.TryRemove(chain, out _);
                     LogChainRace(AuditChains.Describe(chain), entry.Sequence);
+                    // Jitter so instances racing for the same chain stop colliding.
+                    await Task.Delay(Random.Shared.Next(0, Math.Min(attempt, 10)), cancellationToken);
                     continue;
                 }
                 if (_heads.Count >= MaximumCachedHeads)

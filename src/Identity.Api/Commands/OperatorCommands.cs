@@ -4,7 +4,7 @@ namespace Identity.Api.Commands;
 public static class OperatorCommands
 {
     /// <summary>Every command the service knows; add new ones here.</summary>
-    public static IReadOnlyList<IOperatorCommand> All { get; } = [new MdocVerifyCommand()];
+    public static IReadOnlyList<IOperatorCommand> All { get; } = [new MdocVerifyCommand(), new Audit.AuditVerifyCommand(), new Audit.AuditPurgeCommand()];
 
     /// <summary>The exit code of the command named by <paramref name="args"/>, or null when the args start the service.</summary>
     public static async Task<int?> TryRunAsync(string[] args, TextWriter output)
