@@ -1,0 +1,13 @@
+using Identity.Api.Passkeys;
+
+namespace Identity.Bench;
+
+/// <summary>
+/// Bench only: accepts every challenge, so a pool of signed assertions can be verified again and again.
+/// The production ledger's own cost is measured apart in <see cref="ChallengeLedgerBenchmarks"/>.
+/// </summary>
+public sealed class AcceptingChallengeLedger : IPasskeyChallengeLedger
+{
+    public ValueTask<bool> TryConsumeAsync(ReadOnlyMemory<byte> challenge, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(true);
+}
