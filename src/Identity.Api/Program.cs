@@ -3,6 +3,7 @@ using Identity.Api.Audit;
 using Identity.Api.Commands;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
+using Identity.Api.SharedState;
 using Identity.Api.Tokens;
 using Identity.Silo;
 
@@ -15,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddIdentitySilo();
 builder.AddOperations();
+builder.AddSharedState();
 builder.AddPatientPasskeys();
 builder.AddTokenService();
 builder.AddAuditTrail();

@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Identity.Api.Apis;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -18,11 +17,6 @@ public static class OperationsHostingExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails();
-        // Embedded mode keeps its keys beside its data; a cluster shares them through Redis.
-        var keys = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["DataProtection:KeysDirectory"] ?? "data/keys");
-        services.AddDataProtection()
-            .SetApplicationName("IdentityConsent")
-            .PersistKeysToFileSystem(Directory.CreateDirectory(keys));
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         services.Configure<ForwardedHeadersOptions>(forwarded =>

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text;
+using Identity.Tests.Infrastructure;
+using static Identity.Tests.Passkeys.PasskeyHttpTests;
+
+namespace Identity.Tests.SharedState;
+
+/// <summary>Two API instances sharing a real Redis: cookies and single-use challenges hold across instances.</summary>
+public sealed class RedisSharedStateTests
+{
+    [Fact]
+    public async Task A_sign_in_replayed_against_another_instance_is_refused()
+    {
+        await using var first = Instance(TestEnvironment.Redis);
+        await using var second = Instance(TestEnvironment.Redis);
+        using var owner = PatientClient.For(first);
+        using var phone = new SoftwareAuthenticator(first.Origin);
+        using (await owner.RegisterAsync(phone)) { }
+
+        using var attacker = first.CreateClient(new() { BaseAddress = new Uri(first.Origin), HandleCookies = false });
+        using var options = await attacker.PostAsync("/api/passkeys/sign-in/options", Json("{}"));
+        var cookie = string.Join("; ", options.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        var assertion = phone.Get(await options.Content.ReadAsStringAsync());
+
+        using var signedIn = await Send(first, cookie, assertion);
+        using var replayed = await Send(second, cookie, assertion);
+
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        // Had the second instance not shared the key ring, the cookie would be unreadable (passkey_ceremony_missing).
+        await AssertProblem(replayed, HttpStatusCode.BadRequest, "passkey_challenge_reused");
+    }
+
+    [Fact]
+    public async Task Without_Redis_ceremonies_are_refused_with_503_and_the_service_recovers_when_it_returns()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var factory = Instance(redis.ConnectionString);
+        using var client = PatientClient.For(factory);
+        using var phone = new SoftwareAuthenticator(factory.Origin);
+        using (var registered = await client.RegisterAsync(phone))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        await redis.StopAsync();
+        using (var down = await client.PostJsonAsync("/api/passkeys/sign-in", phone.Get(await client.OptionsAsync("/api/passkeys/sign-in/options"))))
+        {
+            await AssertProblem(down, HttpStatusCode.ServiceUnavailable, "shared_state_unavailable");
+            Assert.NotNull(down.Headers.RetryAfter);
+        }
+        using (var notReady = await client.Http.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+
+        await redis.StartAsync();
+        var recovered = false;
+        for (var attempt = 0; attempt < 50 && !recovered; attempt++)
+        {
+            using var ready = await client.Http.GetAsync("/health/ready");
+            recovered = ready.StatusCode == HttpStatusCode.OK;
+            if (!recovered)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.True(recovered, "the service did not become ready again after Redis returned");
+        using var signedIn = await client.SignInAsync(phone);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+    }
+
+    private static IdentityApiFactory Instance(string redis)
+    {
+        var factory = new IdentityApiFactory();
+        factory.Settings["ConnectionStrings:Redis"] = redis;
+        return factory;
+    }
+
+    private static async Task<HttpResponseMessage> Send(IdentityApiFactory instance, string cookie, string assertion)
+    {
+        using var client = instance.CreateClient(new() { BaseAddress = new Uri(instance.Origin), HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/passkeys/sign-in")
+        {
+            Content = new StringContent(assertion, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Cookie", cookie);
+        return await client.SendAsync(request);
+    }
+}
