@@ -105,6 +105,8 @@ public static class AuditApi
                 : Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Patients may search only their own access log (patient=me).");
         }
 
+        // Pages after the first see the trail as it was when the first was read (newest first, so new entries would shift them).
+        query = query with { Snapshot = query.Snapshot ?? http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() };
         var page = await store.SearchAsync(query, http.RequestAborted);
         var self = $"{BaseUrl(http)}/fhir/AuditEvent{http.Request.QueryString}";
         var bundle = new Bundle
@@ -116,11 +118,11 @@ public static class AuditApi
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = self });
         if (query.Offset + page.Entries.Count < page.Total && query.Count > 0)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = WithOffset(http, query.Offset + query.Count) });
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = WithOffset(http, query.Offset + query.Count, query.Snapshot.Value) });
         }
         if (query.Offset > 0)
         {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = WithOffset(http, Math.Max(0, query.Offset - query.Count)) });
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = WithOffset(http, Math.Max(0, query.Offset - query.Count), query.Snapshot.Value) });
         }
         foreach (var entry in page.Entries)
         {
@@ -178,9 +180,18 @@ public static class AuditApi
             return null;
         }
         var evaluator = http.RequestServices.GetRequiredService<IPolicyEvaluator>();
-        var authentication = await evaluator.AuthenticateAsync(policy, http);
-        var authorization = await evaluator.AuthorizeAsync(policy, authentication, http, null);
-        return authorization.Succeeded ? authentication.Principal ?? http.User : null;
+        var user = http.User;
+        try
+        {
+            var authentication = await evaluator.AuthenticateAsync(policy, http);
+            var authorization = await evaluator.AuthorizeAsync(policy, authentication, http, null);
+            return authorization.Succeeded ? authentication.Principal ?? http.User : null;
+        }
+        finally
+        {
+            // The evaluator replaces HttpContext.User with the policy schemes' principal; the patient's session stays the caller.
+            http.User = user;
+        }
     }
 
     private static async System.Threading.Tasks.Task RecordReadAsync(HttpContext http, ClaimsPrincipal reader, Guid? patient, string query)
@@ -224,10 +235,11 @@ public static class AuditApi
 
     private static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
 
-    private static string WithOffset(HttpContext http, int offset)
+    private static string WithOffset(HttpContext http, int offset, DateTimeOffset snapshot)
     {
-        var parameters = http.Request.Query.Where(p => p.Key != "_offset")
+        var parameters = http.Request.Query.Where(p => p.Key is not ("_offset" or "_snapshot"))
             .SelectMany(p => p.Value.Select(v => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(v ?? "")}"))
+            .Append($"_snapshot={snapshot.ToUnixTimeMilliseconds()}")
             .Append($"_offset={offset}");
         return $"{BaseUrl(http)}/fhir/AuditEvent?{string.Join('&', parameters)}";
     }

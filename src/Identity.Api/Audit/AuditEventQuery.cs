@@ -36,6 +36,9 @@ public sealed record AuditEventQuery
     /// <summary>The event type code, e.g. 110114 (<c>type</c>).</summary>
     public string? Type { get; init; }
 
+    /// <summary>Only entries recorded up to this instant: set in paging links (<c>_snapshot</c>) so later entries do not shift the pages.</summary>
+    public DateTimeOffset? Snapshot { get; init; }
+
     public int Count { get; init; } = DefaultCount;
 
     public int Offset { get; init; }

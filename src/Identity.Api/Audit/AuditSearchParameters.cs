@@ -6,7 +6,7 @@ namespace Identity.Api.Audit;
 /// <summary>
 /// Reads FHIR AuditEvent search parameters: <c>patient</c> (id, <c>Patient/id</c> or <c>me</c>), <c>agent</c>,
 /// <c>action</c>, <c>outcome</c>, <c>type</c>, <c>entity-type</c>, <c>purpose</c>, <c>date</c> (repeatable, prefixes
-/// eq, ge, gt, le, lt; a date or a dateTime with zone), <c>_count</c> and <c>_offset</c>. Other parameters are ignored.
+/// eq, ge, gt, le, lt; a date or a dateTime with zone), <c>_count</c>, <c>_offset</c> and <c>_snapshot</c> (paging links). Other parameters are ignored.
 /// </summary>
 public static class AuditSearchParameters
 {
@@ -67,6 +67,14 @@ public static class AuditSearchParameters
         else if (parameters.ContainsKey("_count"))
         {
             return (null, false, "_count must be a whole number.");
+        }
+        if (Single(parameters, "_snapshot") is { } snapshot)
+        {
+            if (!long.TryParse(snapshot, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
+            {
+                return (null, false, "_snapshot must be the value from a paging link.");
+            }
+            query = query with { Snapshot = DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) };
         }
         if (Integer(parameters, "_offset") is int offset && offset >= 0)
         {

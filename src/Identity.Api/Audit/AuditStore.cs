@@ -409,6 +409,11 @@ public sealed partial class AuditStore : IAsyncDisposable
             conditions.Add("recorded_ms < @before");
             Add(command, "before", before.ToUnixTimeMilliseconds());
         }
+        if (query.Snapshot is { } snapshot)
+        {
+            conditions.Add("recorded_ms <= @snapshot");
+            Add(command, "snapshot", snapshot.ToUnixTimeMilliseconds());
+        }
         return conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
     }
 
