@@ -3,20 +3,23 @@ using System.Security.Cryptography;
 
 namespace Identity.Api.Passkeys;
 
-/// <summary>Single-use challenges for one process (embedded mode); a cluster uses a shared store instead.</summary>
+/// <summary>Single-use challenges for one process (embedded mode); a cluster uses the Redis ledger instead.</summary>
 public sealed class InMemoryPasskeyChallengeLedger(TimeProvider time) : IPasskeyChallengeLedger
 {
     /// <summary>Longer than any ceremony state cookie lives, so a challenge is remembered for as long as it could be presented.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromMinutes(15);
 
-    private const int PurgeThreshold = 10_000;
+    // Expired challenges are swept at most this often, so a busy ledger never scans on every call.
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _used = new(StringComparer.Ordinal);
+    private long _nextPurgeTicks;
 
     public ValueTask<bool> TryConsumeAsync(ReadOnlyMemory<byte> challenge, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        if (_used.Count > PurgeThreshold)
+        var due = Interlocked.Read(ref _nextPurgeTicks);
+        if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextPurgeTicks, (now + PurgeInterval).UtcTicks, due) == due)
         {
             foreach (var (used, expires) in _used)
             {

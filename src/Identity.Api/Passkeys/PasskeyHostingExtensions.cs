@@ -1,5 +1,6 @@
 using Identity.Api.Apis;
 using Identity.Api.Hosting;
+using Identity.Api.Passkeys.WebAuthn;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,10 @@ public static class PasskeyHostingExtensions
         services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PasskeySettings>>(
             (passkeys, settings) => ConfigureRelyingParty(passkeys, settings.Value));
         services.AddScoped<PasskeyHandler<PatientUser>>();
-        services.AddScoped<Ed25519PasskeyVerifier>();
+        services.AddSingleton<WebAuthnCeremonyChecks>();
+        services.AddSingleton<Ed25519RegistrationVerifier>();
+        services.AddSingleton<PasskeyAssertionVerifier>();
+        services.AddSingleton<CredentialKeyCache>();
         services.Replace(ServiceDescriptor.Scoped<IPasskeyHandler<PatientUser>, PatientPasskeyHandler>());
         services.TryAddSingleton<IPasskeyChallengeLedger, InMemoryPasskeyChallengeLedger>();
         services.AddSingleton<PatientEvents>();

@@ -9,12 +9,14 @@ namespace Identity.Api.Passkeys;
 
 /// <summary>
 /// Wraps ASP.NET Core Identity's passkey handler with what the profile needs beyond it:
-/// every challenge is single use, and Ed25519 (EdDSA) credentials are offered and verified
-/// by <see cref="Ed25519PasskeyVerifier"/>. Everything else is Identity's own verification.
+/// every challenge is single use; Ed25519 (EdDSA) credentials are offered and registered by
+/// <see cref="Ed25519RegistrationVerifier"/>; assertions of registered credentials are verified by
+/// <see cref="PasskeyAssertionVerifier"/> with cached keys. Everything else is Identity's own verification.
 /// </summary>
 public sealed class PatientPasskeyHandler(
     PasskeyHandler<PatientUser> identity,
-    Ed25519PasskeyVerifier ed25519,
+    Ed25519RegistrationVerifier ed25519,
+    PasskeyAssertionVerifier assertions,
     IPasskeyChallengeLedger challenges,
     UserManager<PatientUser> users,
     IOptions<IdentityPasskeyOptions> options) : IPasskeyHandler<PatientUser>
@@ -44,7 +46,7 @@ public sealed class PatientPasskeyHandler(
             await ConsumeAsync(state, context.HttpContext.RequestAborted);
             if (TryReadEd25519Registration(context.CredentialJson) is { } registration)
             {
-                return await ed25519.VerifyAttestationAsync(context, state, registration.Credential,
+                return await ed25519.VerifyAsync(context, state, registration.Credential,
                     registration.Attestation, registration.AuthenticatorData, registration.Key);
             }
             return await identity.PerformAttestationAsync(context);
@@ -61,13 +63,13 @@ public sealed class PatientPasskeyHandler(
         {
             var state = PasskeyCeremonyState.Parse(context.AssertionState);
             await ConsumeAsync(state, context.HttpContext.RequestAborted);
+            // Unknown credentials and malformed input go to Identity, which names precisely what is wrong.
             var credential = TryParse(context.CredentialJson);
             if (credential is not null
                 && await users.FindByPasskeyIdAsync(credential.RawId) is { } owner
-                && await users.GetPasskeyAsync(owner, credential.RawId) is { } stored
-                && IsOkp(stored.PublicKey))
+                && await users.GetPasskeyAsync(owner, credential.RawId) is { } stored)
             {
-                return await ed25519.VerifyAssertionAsync(context, state, credential, owner, stored);
+                return await assertions.VerifyAsync(context, state, credential, owner, stored);
             }
             return await identity.PerformAssertionAsync(context);
         }
@@ -123,17 +125,6 @@ public sealed class PatientPasskeyHandler(
         }
     }
 
-    private static bool IsOkp(byte[] coseKey)
-    {
-        try
-        {
-            return CoseKey.Decode(coseKey).KeyType == CoseKey.KeyTypeOkp;
-        }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
 
     // Identity names the RP after its domain and offers only the algorithms it can verify itself;
     // EdDSA goes right after ES256 so ES256 stays the preferred choice.

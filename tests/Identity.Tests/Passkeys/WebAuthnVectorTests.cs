@@ -176,7 +176,10 @@ public sealed class WebAuthnVectorTests
             options.IsAllowedAlgorithm = allowed.Contains;
         });
         services.AddScoped<PasskeyHandler<PatientUser>>();
-        services.AddScoped<Ed25519PasskeyVerifier>();
+        services.AddSingleton<WebAuthnCeremonyChecks>();
+        services.AddSingleton<Ed25519RegistrationVerifier>();
+        services.AddSingleton<PasskeyAssertionVerifier>();
+        services.AddSingleton<Identity.Api.Passkeys.WebAuthn.CredentialKeyCache>();
         services.AddScoped<IPasskeyHandler<PatientUser>, PatientPasskeyHandler>();
         services.AddSingleton<IPasskeyChallengeLedger, InMemoryPasskeyChallengeLedger>();
         return services.BuildServiceProvider(validateScopes: true);

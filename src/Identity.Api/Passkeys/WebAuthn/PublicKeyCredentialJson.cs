@@ -13,8 +13,11 @@ public sealed record PublicKeyCredentialJson(
     byte[]? AttestationObject,
     byte[]? AuthenticatorData,
     byte[]? Signature,
-    byte[]? UserHandle)
+    byte[]? UserHandle,
+    string[] Transports)
 {
+    private const int MaxTransports = 8;
+
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
     public static PublicKeyCredentialJson Parse(string json)
@@ -28,14 +31,26 @@ public sealed record PublicKeyCredentialJson(
         var response = root.TryGetProperty("response", out var r) && r.ValueKind == JsonValueKind.Object
             ? r
             : throw new FormatException("The credential has no response object.");
+        var rawId = Binary(root, "rawId");
+        var id = Binary(root, "id");
+        if (rawId is not null && id is not null && !rawId.AsSpan().SequenceEqual(id))
+        {
+            throw new FormatException("The credential's id and rawId differ.");
+        }
         return new PublicKeyCredentialJson(
-            Binary(root, "rawId") ?? Binary(root, "id") ?? throw new FormatException("The credential has no id."),
+            rawId ?? id ?? throw new FormatException("The credential has no id."),
             Binary(response, "clientDataJSON") ?? throw new FormatException("The credential has no clientDataJSON."),
             Binary(response, "attestationObject"),
             Binary(response, "authenticatorData"),
             Binary(response, "signature"),
-            Binary(response, "userHandle"));
+            Binary(response, "userHandle"),
+            TransportsOf(response));
     }
+
+    private static string[] TransportsOf(JsonElement response) =>
+        response.TryGetProperty("transports", out var transports) && transports.ValueKind == JsonValueKind.Array
+            ? [.. transports.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).Take(MaxTransports)]
+            : [];
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
