@@ -91,6 +91,7 @@ public static class TokenServiceHostingExtensions
                 }
                 server.AddEventHandler(ClientAssertionPolicy.Descriptor);
                 server.AddEventHandler(DiscoveryMetadata.Descriptor);
+                server.AddEventHandler(TokenExchangePolicy.Descriptor);
                 foreach (var descriptor in IntrospectionPolicy.Replaced)
                 {
                     server.RemoveEventHandler(descriptor);
