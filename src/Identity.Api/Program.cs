@@ -1,6 +1,7 @@
 using Identity.Api.Apis;
 using Identity.Api.Audit;
 using Identity.Api.Commands;
+using Identity.Api.Enrollment;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
 using Identity.Api.SharedState;
@@ -20,6 +21,7 @@ builder.AddSharedState();
 builder.AddPatientPasskeys();
 builder.AddTokenService();
 builder.AddAuditTrail();
+builder.AddEnrollment();
 
 var app = builder.Build();
 
@@ -28,6 +30,7 @@ app.MapOperations();
 app.MapPatientAccountPages();
 app.MapConnect();
 app.MapAudit();
+app.MapEnrollment();
 
 await app.RunAsync();
 return 0;

@@ -1,4 +1,5 @@
 using Identity.Grains.Passkeys;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Grains.Patients;
 
@@ -7,7 +8,13 @@ public sealed class PatientGrain(
     IGrainFactory grains,
     TimeProvider time) : Grain, IPatientGrain
 {
+    private VerifiedIdentity? _verifiedIdentity;
+
     private Guid PersonIdentifier => this.GetPrimaryKey();
+
+    // Resolved when needed, so silos and tests that never hold verified identities need no key.
+    private IPersonalDataProtector Protector => ServiceProvider.GetService<IPersonalDataProtector>()
+        ?? throw new InvalidOperationException("No IPersonalDataProtector is registered: verified identities are never stored unencrypted.");
 
     public Task<PatientSnapshot?> GetAsync() => Task.FromResult(Snapshot());
 
@@ -26,7 +33,9 @@ public sealed class PatientGrain(
         {
             return false;
         }
-        await WriteAsync(state.State with { Assurance = IdentityAssurance.Ial2, VerifiedIdentity = identity });
+        var sealedIdentity = SealedVerifiedIdentity.Seal(identity, PersonIdentifier, Protector);
+        await WriteAsync(state.State with { Assurance = IdentityAssurance.Ial2, VerifiedIdentity = null, SealedIdentity = sealedIdentity });
+        _verifiedIdentity = identity;
         return true;
     }
 
@@ -126,6 +135,9 @@ public sealed class PatientGrain(
     }
 
     private PatientSnapshot? Snapshot() => state.State is { Exists: true } s
-        ? new PatientSnapshot(PersonIdentifier, s.CreatedAt!.Value, s.Assurance, s.Passkeys, s.VerifiedIdentity)
+        ? new PatientSnapshot(PersonIdentifier, s.CreatedAt!.Value, s.Assurance, s.Passkeys, VerifiedIdentity(s))
         : null;
+
+    private VerifiedIdentity? VerifiedIdentity(PatientState s) =>
+        s.SealedIdentity is { } sealedIdentity ? _verifiedIdentity ??= sealedIdentity.Unseal(PersonIdentifier, Protector) : s.VerifiedIdentity;
 }

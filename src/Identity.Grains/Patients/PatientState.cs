@@ -13,7 +13,11 @@ public sealed record PatientState
 
     [Id(2)] public ImmutableList<PasskeyRecord> Passkeys { get; init; } = [];
 
+    /// <summary>Only in state written before personal data was sealed; new verifications go to <see cref="SealedIdentity"/>.</summary>
     [Id(3)] public VerifiedIdentity? VerifiedIdentity { get; init; }
+
+    /// <summary>The verified identity with its personal fields encrypted (<see cref="IPersonalDataProtector"/>).</summary>
+    [Id(4)] public SealedVerifiedIdentity? SealedIdentity { get; init; }
 
     public bool Exists => CreatedAt is not null;
 

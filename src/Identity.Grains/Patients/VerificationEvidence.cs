@@ -15,4 +15,16 @@ public sealed record VerificationEvidence
 
     /// <summary>Keyed hash of (issuing country, document number): proves uniqueness without keeping the number.</summary>
     [Id(3)] public string? DocumentKey { get; init; }
+
+    /// <summary>The elements that were disclosed and checked against the issuer's digests (identifiers only, no values).</summary>
+    [Id(4)] public string[]? VerifiedElements { get; init; }
+
+    /// <summary>How the presentation arrived, e.g. <c>openid4vp direct_post.jwt</c>.</summary>
+    [Id(5)] public string? Protocol { get; init; }
+
+    /// <summary>SHA-256 thumbprint of the Document Signer certificate that signed the MSO.</summary>
+    [Id(6)] public string? DocumentSignerThumbprint { get; init; }
+
+    /// <summary>Country of the issuing authority's IACA (ISO 3166-1 alpha-2).</summary>
+    [Id(7)] public string? IssuerCountry { get; init; }
 }

@@ -1,0 +1,31 @@
+namespace Identity.Api.Enrollment;
+
+/// <summary>Configuration section <c>Enrollment</c>: mDL identity proofing.</summary>
+public sealed class EnrollmentSettings
+{
+    public const string Section = "Enrollment";
+
+    /// <summary>
+    /// 32 random bytes (base64) that encrypt patients' verified personal data in grain storage (AES-256-GCM).
+    /// Required outside Development; in Development a key is generated once and kept beside the database.
+    /// </summary>
+    public string? PiiKey { get; set; }
+
+    /// <summary>Earlier <see cref="PiiKey"/> values, so data sealed before a rotation still opens.</summary>
+    public List<string> PreviousPiiKeys { get; set; } = [];
+
+    /// <summary>At least 32 random bytes (base64): the HMAC key of the document index. Never rotate it: documents would no longer be recognised.</summary>
+    public string? DocumentIndexKey { get; set; }
+
+    /// <summary>Folder of trusted IACA certificates (<c>*.pem</c>, <c>*.crt</c>, <c>*.cer</c>, <c>*.der</c>).</summary>
+    public string? TrustFolder { get; set; }
+
+    /// <summary>An AAMVA / ISO 18013-5 Annex C VICAL file whose IACAs are trusted too; needs <see cref="VicalSigner"/>.</summary>
+    public string? VicalFile { get; set; }
+
+    /// <summary>The certificate (PEM or DER) that signs <see cref="VicalFile"/>, or the CA of its signer.</summary>
+    public string? VicalSigner { get; set; }
+
+    /// <summary>Offer the demo wallet and trust its demo IACA. Only ever honoured in Development.</summary>
+    public bool DemoWallet { get; set; } = true;
+}
