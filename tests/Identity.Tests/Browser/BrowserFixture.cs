@@ -22,6 +22,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary><c>http://localhost:&lt;port&gt;</c>: WebAuthn refuses IP addresses as RP IDs.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The running service's services, e.g. to record a patient's verified identity as the mDL flow would.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     public async Task InitializeAsync()
     {
         BaseUri = _factory.StartKestrel();
