@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Identity.Grains.Consent;
 
 namespace Identity.Tests.Consent;
@@ -37,6 +38,14 @@ public static class ConsentVectors
                 c.GetProperty("expected").GetString()!,
                 c.GetProperty("reason").GetString()!);
         });
+
+    /// <summary>A vector's JSON with <c>patient.reference</c> pointing at <paramref name="patient"/>; nothing else changes.</summary>
+    public static string ForPatient(string path, Guid patient)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(path))!;
+        node["patient"]!["reference"] = $"Patient/{patient:D}";
+        return node.ToJsonString();
+    }
 
     public static DecisionCase Decision(string id) => DecisionCases().Single(c => c.Id == id);
 
