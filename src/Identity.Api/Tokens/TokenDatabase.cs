@@ -26,7 +26,8 @@ public static class TokenDatabase
             configuration.GetConnectionString(SqliteConnectionStringName) ?? $"Data Source={Path.Combine(folder, DefaultSqliteFileName)}");
         connection.DataSource = Path.GetFullPath(connection.DataSource, contentRootPath);
         Directory.CreateDirectory(Path.GetDirectoryName(connection.DataSource)!);
-        services.AddDbContext<TokenDbContext, SqliteTokenDbContext>(db => db.UseSqlite(connection.ConnectionString).UseOpenIddict());
+        var synchronous = new SqliteSynchronousMode(configuration[$"{TokenSettings.Section}:{nameof(TokenSettings.SqliteSynchronous)}"] ?? "FULL");
+        services.AddDbContext<TokenDbContext, SqliteTokenDbContext>(db => db.UseSqlite(connection.ConnectionString).UseOpenIddict().AddInterceptors(synchronous));
         return folder;
     }
 }

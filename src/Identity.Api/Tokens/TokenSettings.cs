@@ -31,6 +31,9 @@ public sealed class TokenSettings
     /// <summary>The audience of access tokens for this service's own admin API.</summary>
     public string AdminAudience { get; set; } = "urn:identityconsent:admin";
 
+    /// <summary>Embedded mode: <c>FULL</c> (default) or <c>NORMAL</c>, see <see cref="SqliteSynchronousMode"/>.</summary>
+    public string SqliteSynchronous { get; set; } = "FULL";
+
     public List<ClientRegistration> Clients { get; set; } = [];
 
     public List<NetworkRegistration> Networks { get; set; } = [];

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+
+namespace Identity.Load;
+
+/// <summary>
+/// One kind of request, driven either at a fixed rate (open loop: latency counted from the scheduled send time, so a
+/// stalled server is not hidden by the client waiting) or as fast as a fixed number of concurrent clients can go.
+/// </summary>
+internal sealed class LoadScenario(string name, HttpClient http, Func<HttpRequestMessage> request)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Sends one request and throws unless it succeeds; to check a scenario before timing it.</summary>
+    public async Task<string> ProbeAsync()
+    {
+        using var response = await http.SendAsync(request());
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"{Name}: {(int)response.StatusCode} {body}");
+    }
+
+    public async Task<LoadResult> RunAtRateAsync(int perSecond, TimeSpan duration)
+    {
+        var total = (int)(perSecond * duration.TotalSeconds);
+        var latencies = new long[total];
+        var failures = 0L;
+        var pending = new List<Task>(total);
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerRequest = (double)Stopwatch.Frequency / perSecond;
+        var sent = 0;
+        while (sent < total)
+        {
+            var due = Math.Min(total, (int)((Stopwatch.GetTimestamp() - start) / ticksPerRequest) + 1);
+            for (; sent < due; sent++)
+            {
+                var index = sent;
+                var scheduled = start + (long)(index * ticksPerRequest);
+                pending.Add(Task.Run(async () =>
+                {
+                    if (!await SendAsync())
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                    latencies[index] = Stopwatch.GetTimestamp() - scheduled;
+                }));
+            }
+            await Task.Delay(1);
+        }
+        await Task.WhenAll(pending);
+        return LoadResult.From(Name, $"{perSecond}/s", latencies, failures, Stopwatch.GetElapsedTime(start));
+    }
+
+    public async Task<LoadResult> RunAtMaxAsync(int concurrency, TimeSpan duration)
+    {
+        var perWorker = new List<long>[concurrency];
+        var failures = 0L;
+        var start = Stopwatch.GetTimestamp();
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var mine = perWorker[worker] = new List<long>(1 << 16);
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                var sentAt = Stopwatch.GetTimestamp();
+                if (!await SendAsync())
+                {
+                    Interlocked.Increment(ref failures);
+                }
+                mine.Add(Stopwatch.GetTimestamp() - sentAt);
+            }
+        })));
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        return LoadResult.From(Name, $"max ({concurrency} conns)", perWorker.SelectMany(l => l).ToArray(), failures, elapsed);
+    }
+
+    private async Task<bool> SendAsync()
+    {
+        try
+        {
+            using var response = await http.SendAsync(request(), HttpCompletionOption.ResponseContentRead);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+}
