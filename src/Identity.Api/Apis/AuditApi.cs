@@ -15,16 +15,18 @@ namespace Identity.Api.Apis;
 /// <summary>
 /// The audit trail's read side. A signed-in patient reads and verifies their own chain (<c>patient=me</c>).
 /// Everything else (other patients, all chains, NDJSON export) needs the <see cref="ReadPolicy"/> policy, which
-/// compliance clients will satisfy with an <c>audit.read</c> access token from the token service (issue 5); until
-/// that exists no caller does, except a test-configured authentication scheme. Compliance reads are themselves
+/// compliance clients satisfy with a client-credentials access token carrying <c>audit.read</c> from the token service
+/// (a token without it gets 403). Compliance reads are themselves
 /// audited (DICOM Audit Log Used), in the chain of the patient they concern.
 /// </summary>
 public static class AuditApi
 {
     public const string ReadPolicy = "audit.read";
-    public const string ReadScope = "audit.read";
+    public const string ReadScope = Tokens.TokenScopes.AuditRead;
     public const string FhirJson = "application/fhir+json";
     public const string FhirNdjson = "application/fhir+ndjson";
+
+    private const string InsufficientScope = "audit.read.insufficient_scope";
 
     private static readonly JsonSerializerOptions Fhir = new JsonSerializerOptions().ForFhir();
 
@@ -100,9 +102,11 @@ public static class AuditApi
         }
         else
         {
-            return own is null
-                ? Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "Searching the audit trail needs an audit.read access token; patients use patient=me.")
-                : Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Patients may search only their own access log (patient=me).");
+            return own is not null
+                ? Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "Patients may search only their own access log (patient=me).")
+                : LacksReadScope(http)
+                ? Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "This access token does not carry the audit.read scope.")
+                : Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "Searching the audit trail needs an audit.read access token; patients use patient=me.");
         }
 
         // Pages after the first see the trail as it was when the first was read (newest first, so new entries would shift them).
@@ -144,9 +148,11 @@ public static class AuditApi
         {
             if (await ReaderAsync(http) is not { } reader)
             {
-                return own is null
-                    ? Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "Reading the audit trail needs an audit.read access token or your own sign-in.")
-                    : Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such AuditEvent in your access log.");
+                return own is not null
+                    ? Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such AuditEvent in your access log.")
+                    : LacksReadScope(http)
+                    ? Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, "This access token does not carry the audit.read scope.")
+                    : Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "Reading the audit trail needs an audit.read access token or your own sign-in.");
             }
             await RecordReadAsync(http, reader, entry?.Chain is { } chain && chain != AuditChains.System ? chain : null, $"GET /fhir/AuditEvent/{id}");
         }
@@ -171,7 +177,10 @@ public static class AuditApi
         return new NdjsonResult(store.ExportAsync(start, end, http.RequestAborted));
     }
 
-    /// <summary>The audit.read caller, or null. The policy names its own schemes, so they are authenticated here.</summary>
+    /// <summary>
+    /// The audit.read caller, or null. The policy names its own schemes, so they are authenticated here; a caller they
+    /// authenticate without the scope (e.g. an admin or network token) is remembered for a 403 instead of a 401.
+    /// </summary>
     private static async Task<ClaimsPrincipal?> ReaderAsync(HttpContext http)
     {
         var policy = await http.RequestServices.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(ReadPolicy);
@@ -185,6 +194,7 @@ public static class AuditApi
         {
             var authentication = await evaluator.AuthenticateAsync(policy, http);
             var authorization = await evaluator.AuthorizeAsync(policy, authentication, http, null);
+            http.Items[InsufficientScope] = authentication.Succeeded && !authorization.Succeeded;
             return authorization.Succeeded ? authentication.Principal ?? http.User : null;
         }
         finally
@@ -222,9 +232,12 @@ public static class AuditApi
             : null,
     };
 
-    private static IResult Denied(HttpContext http, Guid? own) => own is null
-        ? Hosting.Problems.Create(StatusCodes.Status401Unauthorized, "authentication_required", "Sign in, or present an audit.read access token.")
-        : Hosting.Problems.Create(StatusCodes.Status403Forbidden, "audit_read_required", "Patients may verify only their own chain (patient=me).");
+    private static IResult Denied(HttpContext http, Guid? own) =>
+        own is not null ? Hosting.Problems.Create(StatusCodes.Status403Forbidden, "audit_read_required", "Patients may verify only their own chain (patient=me).")
+        : LacksReadScope(http) ? Hosting.Problems.Create(StatusCodes.Status403Forbidden, "audit_read_required", "This access token does not carry the audit.read scope.")
+        : Hosting.Problems.Create(StatusCodes.Status401Unauthorized, "authentication_required", "Sign in, or present an audit.read access token.");
+
+    private static bool LacksReadScope(HttpContext http) => http.Items.TryGetValue(InsufficientScope, out var value) && value is true;
 
     private static IResult Outcome(int status, OperationOutcome.IssueType code, string message)
     {

@@ -199,7 +199,7 @@ public static class ConnectApi
                     resources.Add(network.Resource);
                 }
             }
-            if (scopes.Contains(TokenScopes.Admin))
+            if (scopes.Contains(TokenScopes.Admin) || scopes.Contains(TokenScopes.AuditRead))
             {
                 resources.Add(settings.AdminAudience);
             }

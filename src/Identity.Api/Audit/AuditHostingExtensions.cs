@@ -1,4 +1,6 @@
 using Identity.Api.Apis;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
 
 namespace Identity.Api.Audit;
 
@@ -18,13 +20,12 @@ public static class AuditHostingExtensions
         services.AddHostedService<AuditSchemaInstaller>();
         services.AddExceptionHandler<AuditUnavailableHandler>();
         services.AddHealthChecks().AddCheck<AuditStoreHealthCheck>("audit-store", tags: ["ready"]);
-        // Compliance clients will hold an access token with scope audit.read from the token service (issue 5);
-        // until then no sign-in satisfies this policy (patients' cookies carry no scope claim).
+        // Compliance clients hold a client-credentials access token with scope audit.read from the token service, checked by
+        // its validation stack like the admin API's; patients' cookies carry no scope, so they never satisfy this policy.
         services.AddAuthorizationBuilder().AddPolicy(AuditApi.ReadPolicy, policy => policy
+            .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()
-            .RequireAssertion(context => context.User.FindAll("scope")
-                .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Contains(AuditApi.ReadScope, StringComparer.Ordinal)));
+            .RequireAssertion(context => context.User.HasScope(AuditApi.ReadScope)));
         return builder;
     }
 }

@@ -10,7 +10,10 @@ public static class TokenScopes
     public const string PersonIdentifier = "hl7_person_identifier";
     public const string Admin = "admin";
 
-    public static readonly string[] Static = [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess, FhirUser, LaunchPatient, PersonIdentifier, Admin];
+    /// <summary>Compliance: search, read, verify and export the audit trail (client credentials).</summary>
+    public const string AuditRead = "audit.read";
+
+    public static readonly string[] Static = [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess, FhirUser, LaunchPatient, PersonIdentifier, Admin, AuditRead];
 
     /// <summary>What the consent screen says each scope shares.</summary>
     public static string Describe(string scope, NetworkRegistration? network = null) => scope switch
@@ -22,6 +25,7 @@ public static class TokenScopes
         LaunchPatient => "Open your patient record when the app starts",
         PersonIdentifier => "Your HL7 person identifier, which networks use to match your records",
         Admin => "Administer this service",
+        AuditRead => "Read this service's audit trail (compliance)",
         _ when network is not null => $"Access your records on {network.Name}",
         _ when SmartScope.Parse(scope) is { } smart => DescribeSmart(smart),
         _ => scope,

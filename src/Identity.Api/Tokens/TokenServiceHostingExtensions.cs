@@ -25,6 +25,7 @@ public static class TokenServiceHostingExtensions
         services.AddSingleton<NetworkCatalog>();
         services.AddSingleton<PromptLoginMarkers>();
         services.AddScoped<ClientRegistry>();
+        services.AddSingleton<TokenAdminAudit>();
         services.AddHostedService<TokenStoreInitializer>();
         services.AddAntiforgery();
         services.AddMemoryCache();
@@ -92,6 +93,10 @@ public static class TokenServiceHostingExtensions
                 server.AddEventHandler(ClientAssertionPolicy.Descriptor);
                 server.AddEventHandler(DiscoveryMetadata.Descriptor);
                 server.AddEventHandler(TokenExchangePolicy.Descriptor);
+                foreach (var descriptor in TokenAuditing.Descriptors)
+                {
+                    server.AddEventHandler(descriptor);
+                }
                 foreach (var descriptor in IntrospectionPolicy.Replaced)
                 {
                     server.RemoveEventHandler(descriptor);

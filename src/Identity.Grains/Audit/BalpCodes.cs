@@ -16,6 +16,10 @@ public static class BalpCodes
     public const string ObjectRole = "http://terminology.hl7.org/CodeSystem/object-role";
     public const string ActReason = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
     public const string PasskeyIdentifierSystem = "urn:identityconsent:passkey";
+    public const string IheEventType = "urn:ihe:event-type-code";
+    public const string ClientIdentifierSystem = "urn:identityconsent:client";
+    public const string NetworkIdentifierSystem = "urn:identityconsent:network";
+    public const string ServiceEvent = "urn:identityconsent:audit-event";
 
     // Event types (DICOM CID 400) and subtypes (CID 402 security alerts, CID 403 user authentication).
     public static Coding PatientRecord => new(Dicom, "110110", "Patient Record");
@@ -24,10 +28,16 @@ public static class BalpCodes
     public static Coding AuditLogUsed => new(Dicom, "110101", "Audit Log Used");
     public static Coding Login => new(Dicom, "110122", "Login");
     public static Coding UserSecurityAttributesChanged => new(Dicom, "110137", "User Security Attributes Changed");
+    public static Coding SecurityConfiguration => new(Dicom, "110129", "Security Configuration");
+
+    // IHE IUA transactions (BALP IHE.IUA patterns).
+    public static Coding GetAccessToken => new(IheEventType, "ITI-71", "Get Access Token");
+    public static Coding IntrospectToken => new(IheEventType, "ITI-102", "Introspect Token");
 
     // Agent types: the person asking (information recipient) and this service (the OAuth authorization server).
     public static CodeableConcept InformationRecipient => new(ParticipationType, "IRCP", "information recipient");
     public static CodeableConcept AuthorizationServer => new(UserAgentTypes, "AuthzOauthService", "OAuth Authorization Server");
+    public static CodeableConcept Application => new(Dicom, "110150", "Application");
 
     public static Coding SecurityServer => new(SecuritySourceType, "6", "Security Server");
 
@@ -39,6 +49,9 @@ public static class BalpCodes
 
     /// <summary>The patient acting on their own account.</summary>
     public static CodeableConcept PatientRequested => new(ActReason, "PATRQT", "patient requested");
+
+    /// <summary>Administration of this service (clients, networks).</summary>
+    public static CodeableConcept SystemAdministration => new(ActReason, "HSYSADMIN", "health system administration");
 
     /// <summary>Compliance review of the audit trail.</summary>
     public static CodeableConcept Compliance => new(ActReason, "HCOMPL", "health compliance");

@@ -20,13 +20,13 @@ public sealed class TokenTestFactory : IdentityApiFactory
         Settings["Tokens:Networks:1:Resource"] = NetworkB;
         Settings["Tokens:Networks:1:Scope"] = "network:b";
         Settings["Tokens:Networks:1:Name"] = "Network B";
-        Settings["Tokens:Clients:3:ClientId"] = KeyClient;
-        Settings["Tokens:Clients:3:Type"] = "confidential";
-        Settings["Tokens:Clients:3:Jwks"] = jwks;
-        Settings["Tokens:Clients:3:GrantTypes:0"] = "client_credentials";
-        Settings["Tokens:Clients:3:Scopes:0"] = "network:b";
-        Settings["Tokens:Clients:3:Resources:0"] = NetworkB;
-        Settings["Tokens:Clients:3:Introspection"] = "true";
+        Settings["Tokens:Clients:4:ClientId"] = KeyClient;
+        Settings["Tokens:Clients:4:Type"] = "confidential";
+        Settings["Tokens:Clients:4:Jwks"] = jwks;
+        Settings["Tokens:Clients:4:GrantTypes:0"] = "client_credentials";
+        Settings["Tokens:Clients:4:Scopes:0"] = "network:b";
+        Settings["Tokens:Clients:4:Resources:0"] = NetworkB;
+        Settings["Tokens:Clients:4:Introspection"] = "true";
         // The demo network may trade patient tokens for network B (token exchange).
         Settings["Tokens:Clients:1:Resources:1"] = NetworkB;
         Settings["Tokens:Clients:1:Scopes:1"] = "network:b";
