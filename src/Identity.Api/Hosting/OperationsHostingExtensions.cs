@@ -17,6 +17,7 @@ public static class OperationsHostingExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails();
+        services.AddExceptionHandler<ClusterUnavailableHandler>();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         services.Configure<ForwardedHeadersOptions>(forwarded =>

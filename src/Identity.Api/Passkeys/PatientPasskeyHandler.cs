@@ -1,6 +1,8 @@
 using System.Formats.Cbor;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Identity.Api.Hosting;
 using Identity.Api.Passkeys.WebAuthn;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -49,7 +51,7 @@ public sealed class PatientPasskeyHandler(
                 return await ed25519.VerifyAsync(context, state, registration.Credential,
                     registration.Attestation, registration.AuthenticatorData, registration.Key);
             }
-            return await identity.PerformAttestationAsync(context);
+            return ThrowIfOutage(await identity.PerformAttestationAsync(context), r => r.Failure);
         }
         catch (PasskeyException e)
         {
@@ -71,7 +73,7 @@ public sealed class PatientPasskeyHandler(
             {
                 return await assertions.VerifyAsync(context, state, credential, owner, stored);
             }
-            return await identity.PerformAssertionAsync(context);
+            return ThrowIfOutage(await identity.PerformAssertionAsync(context), r => r.Failure);
         }
         catch (PasskeyException e)
         {
@@ -143,5 +145,16 @@ public sealed class PatientPasskeyHandler(
             parameters.Insert(position, new JsonObject { ["type"] = "public-key", ["alg"] = CoseKey.AlgorithmEdDsa });
         }
         return options.ToJsonString();
+    }
+
+    // Identity reports any exception as a failed ceremony ("An unexpected error occurred"); a storage or cluster outage
+    // must stay an outage (503, try again), not become a rejected passkey (400) that the client gives up on.
+    private static T ThrowIfOutage<T>(T result, Func<T, PasskeyException?> failure)
+    {
+        if (failure(result)?.InnerException is { } inner && ClusterUnavailableHandler.Classify(inner) is not null)
+        {
+            ExceptionDispatchInfo.Throw(inner);
+        }
+        return result;
     }
 }
