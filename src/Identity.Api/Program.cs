@@ -1,6 +1,7 @@
 using Identity.Api.Apis;
 using Identity.Api.Audit;
 using Identity.Api.Commands;
+using Identity.Api.Consent;
 using Identity.Api.Enrollment;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
@@ -21,6 +22,7 @@ builder.AddSharedState();
 builder.AddPatientPasskeys();
 builder.AddTokenService();
 builder.AddAuditTrail();
+builder.AddConsent();
 builder.AddEnrollment();
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ app.MapOperations();
 app.MapPatientAccountPages();
 app.MapConnect();
 app.MapAudit();
+app.MapConsent();
 app.MapEnrollment();
 
 await app.RunAsync();

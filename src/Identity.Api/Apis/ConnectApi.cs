@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Identity.Api.Consent;
 using Identity.Api.Hosting;
 using Identity.Api.Passkeys;
 using Identity.Api.Tokens;
@@ -49,7 +50,8 @@ public static class ConnectApi
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext http, IGrainFactory grains, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations,
-        NetworkCatalog networks, PatientClaims patientClaims, PromptLoginMarkers markers, IAntiforgery antiforgery, TimeProvider time)
+        NetworkCatalog networks, PatientClaims patientClaims, PromptLoginMarkers markers, IAntiforgery antiforgery, TimeProvider time,
+        IGrantConsentRecorder grantConsents)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
         var now = time.GetUtcNow();
@@ -103,6 +105,8 @@ public static class ConnectApi
                 shownNetworks.Add(network);
             }
         }
+        // The patient's FHIR Consents come first: scopes they deny this app are neither shown nor issued.
+        await grantConsents.NarrowAsync(patient.PersonIdentifier, client.ClientId, scopes, resources, shownNetworks, http.RequestAborted);
         var subject = patientClaims.Subject(patient.PersonIdentifier, client);
         var application = await applications.FindByClientIdAsync(client.ClientId);
         var applicationId = await applications.GetIdAsync(application!);
@@ -130,6 +134,7 @@ public static class ConnectApi
             };
             descriptor.Scopes.UnionWith(scopes);
             authorization = await authorizations.CreateAsync(descriptor);
+            await grantConsents.RecordAsync(patient.PersonIdentifier, client, shownNetworks, scopes, (await authorizations.GetIdAsync(authorization))!, http.RequestAborted);
         }
         else if (!request.HasPromptValue(PromptValues.Consent))
         {
@@ -166,7 +171,8 @@ public static class ConnectApi
     }
 
     private static async Task<IResult> TokenAsync(
-        HttpContext http, IGrainFactory grains, IOpenIddictApplicationManager applications, NetworkCatalog networks, TokenSettings settings)
+        HttpContext http, IGrainFactory grains, IOpenIddictApplicationManager applications, NetworkCatalog networks, TokenSettings settings,
+        IGrantConsentRecorder grantConsents)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
         if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
@@ -183,6 +189,7 @@ public static class ConnectApi
                 }
             }
             var identity = new ClaimsIdentity(principal.Claims, TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+            await grantConsents.NarrowAsync(identity, http.RequestAborted);
             identity.SetDestinations(PatientClaims.DestinationsOf);
             return Results.SignIn(new ClaimsPrincipal(identity), properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }

@@ -85,7 +85,7 @@ public static class PasskeyHostingExtensions
 
     public static WebApplication MapPatientAccountPages(this WebApplication app)
     {
-        foreach (var page in new[] { "register", "signin", "passkeys", "activity" })
+        foreach (var page in new[] { "register", "signin", "passkeys", "activity", "consents" })
         {
             app.MapGet($"/account/{page}", () => Results.File(
                 Path.Combine(app.Environment.WebRootPath, "account", $"{page}.html"), "text/html; charset=utf-8"))

@@ -13,7 +13,10 @@ public static class TokenScopes
     /// <summary>Compliance: search, read, verify and export the audit trail (client credentials).</summary>
     public const string AuditRead = "audit.read";
 
-    public static readonly string[] Static = [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess, FhirUser, LaunchPatient, PersonIdentifier, Admin, AuditRead];
+    /// <summary>Networks asking the consent decision service (<c>/consent/decide</c>, CDS Hooks), client credentials.</summary>
+    public const string ConsentDecide = "consent.decide";
+
+    public static readonly string[] Static = [Scopes.OpenId, Scopes.Profile, Scopes.OfflineAccess, FhirUser, LaunchPatient, PersonIdentifier, Admin, AuditRead, ConsentDecide];
 
     /// <summary>What the consent screen says each scope shares.</summary>
     public static string Describe(string scope, NetworkRegistration? network = null) => scope switch
@@ -25,6 +28,7 @@ public static class TokenScopes
         LaunchPatient => "Open your patient record when the app starts",
         PersonIdentifier => "Your HL7 person identifier, which networks use to match your records",
         Admin => "Administer this service",
+        ConsentDecide => "Ask for patients' consent decisions (networks)",
         AuditRead => "Read this service's audit trail (compliance)",
         _ when network is not null => $"Access your records on {network.Name}",
         _ when SmartScope.Parse(scope) is { } smart => DescribeSmart(smart),

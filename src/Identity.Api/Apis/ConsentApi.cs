@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Text;
+using Hl7.Fhir.Model;
+using Identity.Api.Consent;
+using Identity.Grains.Consent;
+using Microsoft.AspNetCore.Routing;
+
+namespace Identity.Api.Apis;
+
+/// <summary>
+/// FHIR R4 Consent under <c>/fhir</c> (PROFILES.md "Consent"): create, read, vread, update with <c>If-Match</c>
+/// (ETag <c>W/"versionId"</c>; 428 without it, 412 when stale), search (patient, status, actor, purpose, date),
+/// <c>_history</c>, and <c>/fhir/metadata</c>. Bodies are <c>application/fhir+json</c>, at most 1 MiB and 64 JSON
+/// levels; every refusal is an OperationOutcome with a 4xx and nothing is stored. Consents are never deleted:
+/// setting status inactive withdraws one (and ends the OAuth grant it may record).
+/// </summary>
+public static class ConsentApi
+{
+    public static IEndpointRouteBuilder MapConsentApi(this IEndpointRouteBuilder app)
+    {
+        var fhir = app.MapGroup("/fhir").WithTags("Consent (FHIR R4)").DisableAntiforgery();
+        fhir.MapGet("/metadata", Metadata).WithSummary("CapabilityStatement: what this FHIR endpoint serves.");
+        var consent = fhir.MapGroup("/Consent").AddEndpointFilter<Hosting.SameOriginFilter>();
+        consent.MapPost("/", CreateAsync).WithSummary("Create a Consent for yourself (patient/Consent.c or your sign-in).");
+        consent.MapGet("/", SearchAsync).WithSummary("Search: patient, status, actor, purpose, date, _count.");
+        consent.MapGet("/{id}", ReadAsync).WithSummary("The current version.");
+        consent.MapPut("/{id}", UpdateAsync).WithSummary("A new version; If-Match: W/\"versionId\" required.");
+        consent.MapGet("/{id}/_history", HistoryAsync).WithSummary("Every version, newest first.");
+        consent.MapGet("/{id}/_history/{versionId}", VersionAsync).WithSummary("One version (vread).");
+        return app;
+    }
+
+    private static IResult Metadata(HttpContext http, EndpointDataSource endpoints, TimeProvider time)
+    {
+        var hasAuditEvent = endpoints.Endpoints.OfType<RouteEndpoint>()
+            .Any(e => e.RoutePattern.RawText?.TrimEnd('/').Equals("/fhir/AuditEvent", StringComparison.OrdinalIgnoreCase) == true);
+        return FhirResponses.Resource(ConsentCapabilityStatement.Build(FhirResponses.BaseUrl(http), hasAuditEvent, time.GetUtcNow()));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, PatientConsents consents)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var (consent, json, refusal) = await ReadBodyAsync(http);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        if (PatientOf(consent!) is not { } patient)
+        {
+            return FhirResponses.Outcome(422, "business-rule", "Consent.patient must reference Patient/{hl7_person_identifier}.", "Consent.patient");
+        }
+        if (!caller.MayWrite(patient, 'c'))
+        {
+            return FhirResponses.Forbidden("You may create consents only for yourself (a signed-in patient, or patient/Consent.c for your own record).");
+        }
+        var result = await consents.CreateAsync(patient, json!, caller.Author, caller.Requestor, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        return result.Status == ConsentWriteStatus.Done
+            ? FhirResponses.Version(http, result.Version!, StatusCodes.Status201Created)
+            : WriteRefused(result);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpContext http, PatientConsents consents, IGrainFactory grains)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (ifMatch.Length == 0)
+        {
+            return FhirResponses.Outcome(StatusCodes.Status428PreconditionRequired, "business-rule",
+                "Updates need If-Match with the ETag of the version you changed, e.g. If-Match: W/\"1\".");
+        }
+        if (ParseETag(ifMatch) is not { } expected)
+        {
+            return FhirResponses.Outcome(StatusCodes.Status400BadRequest, "value", "If-Match must be a version ETag such as W/\"1\".");
+        }
+        var (consent, json, refusal) = await ReadBodyAsync(http);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        if (consent!.Id != id)
+        {
+            return FhirResponses.Outcome(StatusCodes.Status400BadRequest, "invalid", $"The body's id must be '{id}', the id in the URL.", "Consent.id");
+        }
+        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        if (owner is null || !caller.MayRead(owner.Value) && !caller.MayWrite(owner.Value, 'u'))
+        {
+            return FhirResponses.NotFound($"No Consent '{id}' (consents are created with POST).");
+        }
+        if (PatientOf(consent) != owner)
+        {
+            return FhirResponses.Outcome(422, "business-rule", "Consent.patient cannot change: a consent stays with its patient.", "Consent.patient");
+        }
+        if (!caller.MayWrite(owner.Value, 'u'))
+        {
+            return FhirResponses.Forbidden("You may change only your own consents (a signed-in patient, or patient/Consent.u).");
+        }
+        var result = await consents.UpdateAsync(owner.Value, id, json!, expected, caller.Author, caller.Requestor, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+        return result.Status == ConsentWriteStatus.Done ? FhirResponses.Version(http, result.Version!) : WriteRefused(result);
+    }
+
+    private static async Task<IResult> ReadAsync(string id, HttpContext http, IGrainFactory grains) =>
+        await VersionOrRefusalAsync(id, null, http, grains);
+
+    private static async Task<IResult> VersionAsync(string id, string versionId, HttpContext http, IGrainFactory grains) =>
+        int.TryParse(versionId, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? await VersionOrRefusalAsync(id, version, http, grains)
+            : FhirResponses.NotFound($"Consent '{id}' has no version '{versionId}'.");
+
+    private static async Task<IResult> VersionOrRefusalAsync(string id, int? versionId, HttpContext http, IGrainFactory grains)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        // Someone else's consent is "not found", not "forbidden": its existence is not disclosed.
+        if (owner is null || !caller.MayRead(owner.Value)
+            || await grains.GetGrain<IPatientConsentGrain>(owner.Value).ReadAsync(id, versionId) is not { } version)
+        {
+            return FhirResponses.NotFound(versionId is null ? $"No Consent '{id}'." : $"No version {versionId} of Consent '{id}'.");
+        }
+        return FhirResponses.Version(http, version);
+    }
+
+    private static async Task<IResult> HistoryAsync(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        if (owner is null || !caller.MayRead(owner.Value))
+        {
+            return FhirResponses.NotFound($"No Consent '{id}'.");
+        }
+        var versions = await grains.GetGrain<IPatientConsentGrain>(owner.Value).HistoryAsync(id);
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Length, Timestamp = DateTimeOffset.UtcNow };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history" });
+        foreach (var version in versions)
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}",
+                Resource = ConsentResourceReader.Read(version.Json).Consent,
+                Request = new Bundle.RequestComponent { Method = version.VersionId == 1 ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT, Url = version.VersionId == 1 ? "Consent" : $"Consent/{id}" },
+                Response = new Bundle.ResponseComponent
+                {
+                    Status = version.VersionId == 1 ? "201" : "200",
+                    Etag = version.ETag,
+                    LastModified = version.RecordedAt,
+                },
+            });
+        }
+        return FhirResponses.Resource(bundle);
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var (search, error) = ConsentSearch.Parse(http.Request.Query);
+        if (search is null)
+        {
+            return FhirResponses.Outcome(StatusCodes.Status400BadRequest, "not-supported", error!);
+        }
+        if (search.Patient is null && !caller.MaySearch(null) && caller.Patient is { } own)
+        {
+            search = search with { Patient = own };
+        }
+        if (!caller.MaySearch(search.Patient))
+        {
+            return FhirResponses.Forbidden("You may search only your own consents; searching others' needs system/Consent.rs.");
+        }
+        var patients = search.Patient is { } one ? [one] : await grains.GetGrain<IConsentDirectoryGrain>(0).PatientsAsync();
+        var matches = new List<Hl7.Fhir.Model.Consent>();
+        foreach (var patient in patients)
+        {
+            foreach (var version in await grains.GetGrain<IPatientConsentGrain>(patient).CurrentAsync())
+            {
+                if (ConsentResourceReader.Read(version.Json).Consent is { } consent && search.Matches(consent))
+                {
+                    matches.Add(consent);
+                }
+            }
+        }
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = matches.Count, Timestamp = DateTimeOffset.UtcNow };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent{http.Request.QueryString}" });
+        foreach (var consent in matches.Take(search.Count))
+        {
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{consent.Id}",
+                Resource = consent,
+                Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
+            });
+        }
+        return FhirResponses.Resource(bundle);
+    }
+
+    /// <summary>The body as a validated Consent and its JSON, or the OperationOutcome to answer with.</summary>
+    private static async Task<(Hl7.Fhir.Model.Consent? Consent, string? Json, IResult? Refusal)> ReadBodyAsync(HttpContext http)
+    {
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/fhir+json", StringComparison.OrdinalIgnoreCase)
+            && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, null, FhirResponses.Outcome(StatusCodes.Status415UnsupportedMediaType, "not-supported", "Send the Consent as application/fhir+json."));
+        }
+        if (http.Request.ContentLength > ConsentResourceReader.MaxBytes)
+        {
+            return (null, null, TooLarge());
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > ConsentResourceReader.MaxBytes)
+            {
+                return (null, null, TooLarge());
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var (consent, failure) = ConsentResourceReader.Read(bytes);
+        return failure is not null
+            ? (null, null, FhirResponses.Refused(failure))
+            : (consent, Encoding.UTF8.GetString(bytes), null);
+    }
+
+    private static IResult TooLarge() => FhirResponses.Outcome(StatusCodes.Status413PayloadTooLarge, "too-long",
+        $"A Consent may be at most {ConsentResourceReader.MaxBytes} bytes of JSON.");
+
+    private static IResult WriteRefused(ConsentWriteResult result) => result.Status switch
+    {
+        ConsentWriteStatus.VersionConflict => FhirResponses.Outcome(StatusCodes.Status412PreconditionFailed, "conflict",
+            $"The Consent changed: the current version is {result.Version!.VersionId} ({result.Version.ETag}); read it and apply your change again."),
+        ConsentWriteStatus.NotFound => FhirResponses.NotFound("No such Consent."),
+        ConsentWriteStatus.Invalid => FhirResponses.Refused(result.Failure!),
+        _ => FhirResponses.Outcome(StatusCodes.Status409Conflict, "duplicate", "A Consent with this id exists already."),
+    };
+
+    private static Guid? PatientOf(Hl7.Fhir.Model.Consent consent) =>
+        consent.Patient?.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal)
+        && Guid.TryParseExact(reference["Patient/".Length..], "D", out var patient) ? patient : null;
+
+    private static int? ParseETag(string value)
+    {
+        var tag = value.Trim();
+        if (tag.StartsWith("W/", StringComparison.Ordinal))
+        {
+            tag = tag[2..];
+        }
+        tag = tag.Trim('"');
+        return int.TryParse(tag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+    }
+}

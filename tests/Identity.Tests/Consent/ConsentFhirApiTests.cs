@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Identity.Grains.Consent;
+using Identity.Tests.Tokens;
+using Microsoft.Extensions.DependencyInjection;
+using static Identity.Tests.Consent.ConsentHttp;
+
+namespace Identity.Tests.Consent;
+
+/// <summary>/fhir/Consent and /fhir/metadata over HTTP: vectors, refusals, versions, search, who may do what.</summary>
+public sealed class ConsentFhirApiTests(ConsentTestFactory factory) : IClassFixture<ConsentTestFactory>
+{
+    public static TheoryData<string> ValidFiles() => [.. ConsentVectors.ValidFiles()];
+
+    public static TheoryData<string> InvalidFiles() => [.. ConsentVectors.InvalidCases().Select(c => c.File)];
+
+    [Theory]
+    [MemberData(nameof(ValidFiles))]
+    public async Task Valid_vector_is_created_and_read_back_unchanged(string file)
+    {
+        using var flow = new OAuthFlow(factory);
+        var patient = await flow.RegisterPatientAsync(verified: false);
+        var json = ConsentVectors.ForPatient(ConsentVectors.Valid(file), patient);
+
+        var (status, created, response) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", json);
+        Assert.True(status == HttpStatusCode.Created, created.ToString());
+        Assert.Equal("W/\"1\"", response.Headers.ETag!.ToString());
+        Assert.Equal(FhirJson, response.Content.Headers.ContentType!.MediaType);
+        var id = created.GetProperty("id").GetString()!;
+        var (_, read, _) = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}");
+
+        Assert.True(JsonNode.DeepEquals(WithoutServerFields(JsonNode.Parse(json)!), WithoutServerFields(JsonNode.Parse(read.GetRawText())!)), $"{file} changed on the way");
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidFiles))]
+    public async Task Invalid_vector_is_refused_as_the_manifest_says_and_nothing_is_stored(string file)
+    {
+        var expected = ConsentVectors.InvalidCases().Single(c => c.File == file);
+        using var flow = new OAuthFlow(factory);
+        var patient = await flow.RegisterPatientAsync(verified: false);
+        var body = await File.ReadAllTextAsync(ConsentVectors.Invalid(file));
+        if (expected.Status != 413 && body.Contains("\"patient\"", StringComparison.Ordinal) && expected.ErrorClass is "invariant-violation")
+        {
+            body = body.Replace("Patient/pat-001", $"Patient/{patient:D}", StringComparison.Ordinal);
+        }
+
+        var (status, outcome, response) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", body);
+
+        Assert.Equal((HttpStatusCode)expected.Status, status);
+        Assert.Equal("OperationOutcome", outcome.GetProperty("resourceType").GetString());
+        Assert.Equal(expected.IssueCode, IssueCode(outcome));
+        Assert.DoesNotContain("<script", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IPatientConsentGrain>(patient).HistoryAsync());
+    }
+
+    [Fact]
+    public async Task Update_needs_the_current_etag_and_every_version_stays_readable()
+    {
+        using var flow = new OAuthFlow(factory);
+        var patient = await flow.RegisterPatientAsync(verified: false);
+        var json = ConsentVectors.ForPatient(ConsentVectors.Valid("svc-permit-network-treat.json"), patient);
+        var (_, created, _) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", json);
+        var id = created.GetProperty("id").GetString()!;
+        var withdrawn = JsonNode.Parse(created.GetRawText())!;
+        withdrawn["status"] = "inactive";
+
+        var missing = await SendAsync(flow.Browser.Http, HttpMethod.Put, $"/fhir/Consent/{id}", withdrawn.ToJsonString());
+        var stale = await SendAsync(flow.Browser.Http, HttpMethod.Put, $"/fhir/Consent/{id}", withdrawn.ToJsonString(), "W/\"5\"");
+        var updated = await SendAsync(flow.Browser.Http, HttpMethod.Put, $"/fhir/Consent/{id}", withdrawn.ToJsonString(), "W/\"1\"");
+        var again = await SendAsync(flow.Browser.Http, HttpMethod.Put, $"/fhir/Consent/{id}", withdrawn.ToJsonString(), "W/\"1\"");
+
+        Assert.Equal(HttpStatusCode.PreconditionRequired, missing.Status);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.Status);
+        Assert.Equal("conflict", IssueCode(stale.Body));
+        Assert.Equal(HttpStatusCode.OK, updated.Status);
+        Assert.Equal("W/\"2\"", updated.Response.Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.PreconditionFailed, again.Status);
+        var v1 = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}/_history/1");
+        var v2 = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}/_history/2");
+        var history = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}/_history");
+        Assert.Equal(("active", "inactive"), (v1.Body.GetProperty("status").GetString(), v2.Body.GetProperty("status").GetString()));
+        Assert.Equal(("history", 2), (history.Body.GetProperty("type").GetString(), history.Body.GetProperty("total").GetInt32()));
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}/_history/3")).Status);
+    }
+
+    [Fact]
+    public async Task Search_filters_by_status_actor_purpose_and_date()
+    {
+        using var flow = new OAuthFlow(factory);
+        var patient = await flow.RegisterPatientAsync(verified: false);
+        foreach (var file in new[] { "svc-permit-network-treat.json", "svc-deny-clinic-b.json", "svc-permit-inactive.json", "svc-deny-except-btg.json" })
+        {
+            var (status, body, _) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", ConsentVectors.ForPatient(ConsentVectors.Valid(file), patient));
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+        }
+
+        async Task<int> CountAsync(string query) =>
+            (await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent?patient=Patient/{patient:D}&{query}")).Body.GetProperty("total").GetInt32();
+
+        Assert.Equal(4, await CountAsync("_count=10"));
+        Assert.Equal(3, await CountAsync("status=active"));
+        Assert.Equal(1, await CountAsync("status=inactive"));
+        Assert.Equal(1, await CountAsync("actor=Organization/clinic-b"));
+        Assert.Equal(1, await CountAsync("purpose=BTG"));
+        Assert.Equal(2, await CountAsync("purpose=http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT"));
+        Assert.Equal(4, await CountAsync("date=ge2025-01-01"));
+        Assert.Equal(0, await CountAsync("date=lt2020-01-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(flow.Browser.Http, HttpMethod.Get, "/fhir/Consent?subject=x")).Status);
+    }
+
+    [Fact]
+    public async Task Patients_see_only_their_own_consents_and_compliance_reads_all()
+    {
+        using var owner = new OAuthFlow(factory);
+        using var other = new OAuthFlow(factory);
+        var patient = await owner.RegisterPatientAsync(verified: false);
+        await other.RegisterPatientAsync(verified: false);
+        var json = ConsentVectors.ForPatient(ConsentVectors.Valid("svc-deny-clinic-b.json"), patient);
+        var (_, created, _) = await SendAsync(owner.Browser.Http, HttpMethod.Post, "/fhir/Consent", json);
+        var id = created.GetProperty("id").GetString()!;
+        var compliance = await ClientTokenAsync(owner, ConsentTestFactory.Compliance, ConsentTestFactory.ComplianceSecret, "system/Consent.rs");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(other.Browser.Http, HttpMethod.Get, $"/fhir/Consent/{id}")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(other.Browser.Http, HttpMethod.Post, "/fhir/Consent", json)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(other.Browser.Http, HttpMethod.Get, $"/fhir/Consent?patient=Patient/{patient:D}")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(owner.Backchannel, HttpMethod.Get, $"/fhir/Consent/{id}")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(owner.Backchannel, HttpMethod.Get, $"/fhir/Consent/{id}", bearer: compliance)).Status);
+        Assert.Equal(1, (await SendAsync(owner.Backchannel, HttpMethod.Get, $"/fhir/Consent?patient={patient:D}", bearer: compliance)).Body.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(owner.Backchannel, HttpMethod.Post, "/fhir/Consent", json, bearer: compliance)).Status);
+    }
+
+    [Fact]
+    public async Task Metadata_describes_consent_and_the_audit_trail_that_is_served()
+    {
+        using var flow = new OAuthFlow(factory);
+
+        var (status, capability, response) = await SendAsync(flow.Backchannel, HttpMethod.Get, "/fhir/metadata");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(FhirJson, response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("4.0.1", capability.GetProperty("fhirVersion").GetString());
+        var resources = capability.GetProperty("rest")[0].GetProperty("resource").EnumerateArray().ToDictionary(r => r.GetProperty("type").GetString()!);
+        Assert.Equal(["patient", "status", "actor", "purpose", "date"],
+            resources["Consent"].GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal("versioned-update", resources["Consent"].GetProperty("versioning").GetString());
+        Assert.True(resources.ContainsKey("AuditEvent"));
+    }
+
+    private static JsonNode WithoutServerFields(JsonNode node)
+    {
+        var copy = node.DeepClone().AsObject();
+        copy.Remove("id");
+        if (copy["meta"] is JsonObject meta)
+        {
+            meta.Remove("versionId");
+            meta.Remove("lastUpdated");
+            if (meta.Count == 0)
+            {
+                copy.Remove("meta");
+            }
+        }
+        return copy;
+    }
+}
