@@ -8,6 +8,7 @@
 # What it does:
 #   1. apt-get installs postgresql (15), redis-server (7), chromium, chromium-driver if any is
 #      missing (as root, or through sudo). Debian's own postgresql/redis services are not used.
+#      npm ci installs k8s/tools (offline Kubernetes schema validation; kubectl comes with the image).
 #   2. Starts a throw-away PostgreSQL 15 and Redis on 127.0.0.1 (free ports, data in a temp
 #      dir) and exports IDENTITY_TEST_POSTGRES, IDENTITY_TEST_REDIS, IDENTITY_TEST_CHROMIUM.
 #   3. dotnet build -c Release, then dotnet test --no-build with a TRX logger (TestResults/).
@@ -84,6 +85,14 @@ done
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
   || { echo "error: redis-server/redis-cli missing after install" >&2; exit 1; }
 command -v dotnet >/dev/null || { echo "error: dotnet SDK not on PATH" >&2; exit 1; }
+
+# Kubernetes manifest tests (tests/Identity.Tests/Kubernetes): kubectl with its built-in kustomize comes with
+# the machine image (Debian 12 has no kubectl package); the offline schema validator's npm packages are
+# installed exactly as k8s/tools/package-lock.json pins them.
+command -v kubectl >/dev/null || echo "warning: kubectl is not on PATH: the Kubernetes manifest tests will fail" >&2
+command -v npm >/dev/null || { echo "error: node/npm not on PATH (needed by k8s/tools)" >&2; exit 1; }
+echo "==> npm ci in k8s/tools"
+(cd k8s/tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || { echo "error: npm ci in k8s/tools failed" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 2. services
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/identity-test.XXXXXX")

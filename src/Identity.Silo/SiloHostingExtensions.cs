@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Hosting.Kubernetes;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -57,6 +58,11 @@ public static class SiloHostingExtensions
                     clustering.Invariant = database.Invariant;
                     clustering.ConnectionString = database.ConnectionString;
                 });
+                if (IsInKubernetes(builder.Configuration))
+                {
+                    // Silo name = pod name, and silos whose pod is gone are declared dead at once (k8s/ grants the RBAC).
+                    silo.UseKubernetesHosting();
+                }
             }
 
             silo.AddAdoNetGrainStorage(GrainStorage.Name, storage => storage.Configure<Serializer>((adoNet, serializer) =>
@@ -69,6 +75,10 @@ public static class SiloHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>True when the downward API gave this process its pod's namespace (see <c>k8s/base</c>).</summary>
+    public static bool IsInKubernetes(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[KubernetesHostingOptions.PodNamespaceEnvironmentVariable]);
 
     private static IPAddress? ParseAddress(string? value) =>
         string.IsNullOrWhiteSpace(value) ? null
