@@ -8,6 +8,8 @@ namespace Identity.Bench;
 /// </summary>
 public sealed class AcceptingChallengeLedger : IPasskeyChallengeLedger
 {
-    public ValueTask<bool> TryConsumeAsync(ReadOnlyMemory<byte> challenge, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(true);
+    public ValueTask PrepareAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask<ChallengeUse> TryConsumeAsync(ReadOnlyMemory<byte> challenge, DateTimeOffset issuedAt, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(ChallengeUse.FirstUse);
 }

@@ -34,9 +34,9 @@ public class ChallengeLedgerBenchmarks
 
     [Benchmark]
     [InvocationCount(Consumed)]
-    public ValueTask<bool> TryConsume()
+    public ValueTask<ChallengeUse> TryConsume()
     {
         BinaryPrimitives.WriteInt64LittleEndian(_challenge, ++_next);
-        return _ledger.TryConsumeAsync(_challenge);
+        return _ledger.TryConsumeAsync(_challenge, DateTimeOffset.UtcNow);
     }
 }

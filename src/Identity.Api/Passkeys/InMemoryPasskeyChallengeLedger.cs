@@ -13,10 +13,17 @@ public sealed class InMemoryPasskeyChallengeLedger(TimeProvider time) : IPasskey
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _used = new(StringComparer.Ordinal);
+    private readonly long _rememberingSinceMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     private long _nextPurgeTicks;
 
-    public ValueTask<bool> TryConsumeAsync(ReadOnlyMemory<byte> challenge, CancellationToken cancellationToken = default)
+    public ValueTask PrepareAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask<ChallengeUse> TryConsumeAsync(ReadOnlyMemory<byte> challenge, DateTimeOffset issuedAt, CancellationToken cancellationToken = default)
     {
+        if (issuedAt.ToUnixTimeMilliseconds() < _rememberingSinceMs)
+        {
+            return ValueTask.FromResult(ChallengeUse.PredatesLedger);
+        }
         var now = time.GetUtcNow();
         var due = Interlocked.Read(ref _nextPurgeTicks);
         if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextPurgeTicks, (now + PurgeInterval).UtcTicks, due) == due)
@@ -30,6 +37,6 @@ public sealed class InMemoryPasskeyChallengeLedger(TimeProvider time) : IPasskey
             }
         }
         var key = Convert.ToHexString(SHA256.HashData(challenge.Span));
-        return ValueTask.FromResult(_used.TryAdd(key, now + Retention));
+        return ValueTask.FromResult(_used.TryAdd(key, now + Retention) ? ChallengeUse.FirstUse : ChallengeUse.AlreadyUsed);
     }
 }

@@ -4,19 +4,41 @@ using Microsoft.AspNetCore.Identity;
 namespace Identity.Api.Passkeys;
 
 /// <summary>
-/// The server state Identity keeps between options and response (its cookie payload):
+/// The server state kept between options and response (in Identity's encrypted cookie). It is an envelope of this
+/// service, <c>{"identityState": "...", "issuedAt": unix ms}</c>, around Identity's own state:
 /// <c>{"challenge": base64, "userEntity": {...}}</c> for registration, <c>{"challenge": base64, "userId": ...}</c> for sign-in.
-/// The format is Identity's own; the WebAuthn vector tests fail loudly if a new version changes it.
+/// Identity's format is its own; the WebAuthn vector tests fail loudly if a new version changes it.
 /// </summary>
-public sealed record PasskeyCeremonyState(byte[] Challenge, PasskeyUserEntity? UserEntity, string? UserId)
+public sealed record PasskeyCeremonyState(string IdentityState, DateTimeOffset IssuedAt, byte[] Challenge, PasskeyUserEntity? UserEntity, string? UserId)
 {
-    public static PasskeyCeremonyState Parse(string? json)
+    private static readonly JsonDocumentOptions Limits = new() { MaxDepth = 8 };
+
+    /// <summary>Wraps Identity's state with the time the challenge was issued.</summary>
+    public static string Envelope(string identityState, DateTimeOffset issuedAt) => JsonSerializer.Serialize(new Dictionary<string, object>
     {
-        if (string.IsNullOrEmpty(json))
+        ["identityState"] = identityState,
+        ["issuedAt"] = issuedAt.ToUnixTimeMilliseconds(),
+    });
+
+    public static PasskeyCeremonyState Parse(string? envelope)
+    {
+        if (string.IsNullOrEmpty(envelope))
         {
             throw new PasskeyException("There is no passkey ceremony in progress: request new options first.");
         }
-        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        string identityState;
+        DateTimeOffset issuedAt;
+        using (var outer = JsonDocument.Parse(envelope, Limits))
+        {
+            if (!outer.RootElement.TryGetProperty("identityState", out var inner) || inner.ValueKind != JsonValueKind.String
+                || !outer.RootElement.TryGetProperty("issuedAt", out var issued) || !issued.TryGetInt64(out var issuedMs))
+            {
+                throw new PasskeyException("There is no passkey ceremony in progress: request new options first.");
+            }
+            identityState = inner.GetString()!;
+            issuedAt = DateTimeOffset.FromUnixTimeMilliseconds(issuedMs);
+        }
+        using var document = JsonDocument.Parse(identityState, Limits);
         var root = document.RootElement;
         var challenge = root.GetProperty("challenge").GetBytesFromBase64();
         PasskeyUserEntity? user = null;
@@ -30,6 +52,6 @@ public sealed record PasskeyCeremonyState(byte[] Challenge, PasskeyUserEntity? U
             };
         }
         var userId = root.TryGetProperty("userId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-        return new PasskeyCeremonyState(challenge, user, userId);
+        return new PasskeyCeremonyState(identityState, issuedAt, challenge, user, userId);
     }
 }

@@ -11,6 +11,7 @@ public static class PasskeyFailure
     private static readonly (string Fragment, string Code)[] MessageCodes =
     [
         ("already been used", "passkey_challenge_reused"),
+        ("predates the service's challenge memory", "passkey_ceremony_stale"),
         ("already registered", "passkey_already_registered"),
         ("no passkey ceremony in progress", "passkey_ceremony_missing"),
         ("invalid origin", "passkey_origin_mismatch"),

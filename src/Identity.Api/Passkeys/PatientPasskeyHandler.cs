@@ -21,24 +21,34 @@ public sealed class PatientPasskeyHandler(
     PasskeyAssertionVerifier assertions,
     IPasskeyChallengeLedger challenges,
     UserManager<PatientUser> users,
-    IOptions<IdentityPasskeyOptions> options) : IPasskeyHandler<PatientUser>
+    IOptions<IdentityPasskeyOptions> options,
+    TimeProvider time) : IPasskeyHandler<PatientUser>
 {
     private const int Es256 = -7;
     private const string RelyingPartyName = "IdentityConsent";
 
     public async Task<PasskeyCreationOptionsResult> MakeCreationOptionsAsync(PasskeyUserEntity userEntity, HttpContext httpContext)
     {
+        await challenges.PrepareAsync(httpContext.RequestAborted);
         var result = await identity.MakeCreationOptionsAsync(userEntity, httpContext);
         var offerEdDsa = options.Value.IsAllowedAlgorithm?.Invoke(CoseKey.AlgorithmEdDsa) != false;
         return new PasskeyCreationOptionsResult
         {
             CreationOptionsJson = Complete(result.CreationOptionsJson, offerEdDsa),
-            AttestationState = result.AttestationState,
+            AttestationState = PasskeyCeremonyState.Envelope(result.AttestationState ?? throw new InvalidOperationException("Identity made no attestation state."), time.GetUtcNow()),
         };
     }
 
-    public Task<PasskeyRequestOptionsResult> MakeRequestOptionsAsync(PatientUser? user, HttpContext httpContext) =>
-        identity.MakeRequestOptionsAsync(user, httpContext);
+    public async Task<PasskeyRequestOptionsResult> MakeRequestOptionsAsync(PatientUser? user, HttpContext httpContext)
+    {
+        await challenges.PrepareAsync(httpContext.RequestAborted);
+        var result = await identity.MakeRequestOptionsAsync(user, httpContext);
+        return new PasskeyRequestOptionsResult
+        {
+            RequestOptionsJson = result.RequestOptionsJson,
+            AssertionState = PasskeyCeremonyState.Envelope(result.AssertionState ?? throw new InvalidOperationException("Identity made no assertion state."), time.GetUtcNow()),
+        };
+    }
 
     public async Task<PasskeyAttestationResult> PerformAttestationAsync(PasskeyAttestationContext context)
     {
@@ -51,7 +61,12 @@ public sealed class PatientPasskeyHandler(
                 return await ed25519.VerifyAsync(context, state, registration.Credential,
                     registration.Attestation, registration.AuthenticatorData, registration.Key);
             }
-            return ThrowIfOutage(await identity.PerformAttestationAsync(context), r => r.Failure);
+            return ThrowIfOutage(await identity.PerformAttestationAsync(new PasskeyAttestationContext
+            {
+                HttpContext = context.HttpContext,
+                CredentialJson = context.CredentialJson,
+                AttestationState = state.IdentityState,
+            }), r => r.Failure);
         }
         catch (PasskeyException e)
         {
@@ -73,7 +88,12 @@ public sealed class PatientPasskeyHandler(
             {
                 return await assertions.VerifyAsync(context, state, credential, owner, stored);
             }
-            return ThrowIfOutage(await identity.PerformAssertionAsync(context), r => r.Failure);
+            return ThrowIfOutage(await identity.PerformAssertionAsync(new PasskeyAssertionContext
+            {
+                HttpContext = context.HttpContext,
+                CredentialJson = context.CredentialJson,
+                AssertionState = state.IdentityState,
+            }), r => r.Failure);
         }
         catch (PasskeyException e)
         {
@@ -83,9 +103,12 @@ public sealed class PatientPasskeyHandler(
 
     private async Task ConsumeAsync(PasskeyCeremonyState state, CancellationToken cancellationToken)
     {
-        if (!await challenges.TryConsumeAsync(state.Challenge, cancellationToken))
+        switch (await challenges.TryConsumeAsync(state.Challenge, state.IssuedAt, cancellationToken))
         {
-            throw new PasskeyException("The passkey challenge has already been used; request new options.");
+            case ChallengeUse.AlreadyUsed:
+                throw new PasskeyException("The passkey challenge has already been used; request new options.");
+            case ChallengeUse.PredatesLedger:
+                throw new PasskeyException("The passkey challenge predates the service's challenge memory (it restarted); request new options.");
         }
     }
 

@@ -15,7 +15,16 @@ public sealed class CredentialIndexGrain(
             return owner == patient;
         }
         state.State = new CredentialIndexState { Owner = patient, ClaimedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not written, so not claimed: memory must not run ahead of storage.
+            state.State = new CredentialIndexState();
+            throw;
+        }
         return true;
     }
 

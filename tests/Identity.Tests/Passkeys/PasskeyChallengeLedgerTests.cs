@@ -12,11 +12,22 @@ public sealed class PasskeyChallengeLedgerTests
         var clock = new ShiftedTimeProvider();
         var ledger = new InMemoryPasskeyChallengeLedger(clock);
         var challenge = RandomNumberGenerator.GetBytes(32);
+        var issued = clock.GetUtcNow();
 
-        Assert.True(await ledger.TryConsumeAsync(challenge));
+        Assert.Equal(ChallengeUse.FirstUse, await ledger.TryConsumeAsync(challenge, issued));
         clock.Offset = InMemoryPasskeyChallengeLedger.Retention - TimeSpan.FromSeconds(5);
-        Assert.True(await ledger.TryConsumeAsync(RandomNumberGenerator.GetBytes(32)));
-        Assert.False(await ledger.TryConsumeAsync(challenge));
+        Assert.Equal(ChallengeUse.FirstUse, await ledger.TryConsumeAsync(RandomNumberGenerator.GetBytes(32), clock.GetUtcNow()));
+        Assert.Equal(ChallengeUse.AlreadyUsed, await ledger.TryConsumeAsync(challenge, issued));
+    }
+
+    [Fact]
+    public async Task A_challenge_issued_before_the_ledger_started_remembering_is_refused()
+    {
+        var clock = new ShiftedTimeProvider();
+        var issuedBeforeRestart = clock.GetUtcNow() - TimeSpan.FromSeconds(30);
+        var restarted = new InMemoryPasskeyChallengeLedger(clock);
+
+        Assert.Equal(ChallengeUse.PredatesLedger, await restarted.TryConsumeAsync(RandomNumberGenerator.GetBytes(32), issuedBeforeRestart));
     }
 
     [Fact]
@@ -25,7 +36,7 @@ public sealed class PasskeyChallengeLedgerTests
         var ledger = new InMemoryPasskeyChallengeLedger(TimeProvider.System);
         for (var i = 0; i < 1000; i++)
         {
-            Assert.True(await ledger.TryConsumeAsync(RandomNumberGenerator.GetBytes(32)));
+            Assert.Equal(ChallengeUse.FirstUse, await ledger.TryConsumeAsync(RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow));
         }
     }
 }

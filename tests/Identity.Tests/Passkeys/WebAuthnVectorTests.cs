@@ -82,7 +82,7 @@ public sealed class WebAuthnVectorTests
         Assert.True(first.Succeeded);
         Assert.False(replay.Succeeded);
         Assert.Equal("passkey_challenge_reused", PasskeyFailure.CodeFor(replay.Failure!));
-        Assert.False(await ledger.TryConsumeAsync(vector.Challenge));
+        Assert.Equal(ChallengeUse.AlreadyUsed, await ledger.TryConsumeAsync(vector.Challenge, DateTimeOffset.UtcNow));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class WebAuthnVectorTests
             {
                 HttpContext = http,
                 CredentialJson = vector.CredentialJson,
-                AttestationState = state,
+                AttestationState = PasskeyCeremonyState.Envelope(state, DateTimeOffset.UtcNow),
             });
             return (result.Succeeded, result.Failure, result.Succeeded ? result.Passkey : null);
         }
@@ -140,7 +140,8 @@ public sealed class WebAuthnVectorTests
         {
             HttpContext = http,
             CredentialJson = vector.CredentialJson,
-            AssertionState = JsonSerializer.Serialize(new { challenge, userId = vector.IsModal ? vector.OwnerId : null }),
+            AssertionState = PasskeyCeremonyState.Envelope(
+                JsonSerializer.Serialize(new { challenge, userId = vector.IsModal ? vector.OwnerId : null }), DateTimeOffset.UtcNow),
         });
         return (assertion.Succeeded, assertion.Failure, assertion.Succeeded ? assertion.Passkey : null);
     }

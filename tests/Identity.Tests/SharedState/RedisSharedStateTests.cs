@@ -31,7 +31,7 @@ public sealed class RedisSharedStateTests
     }
 
     [Fact]
-    public async Task Without_Redis_ceremonies_are_refused_with_503_and_the_service_recovers_when_it_returns()
+    public async Task Without_Redis_ceremonies_get_503_and_after_an_empty_restart_old_responses_are_refused()
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
@@ -42,9 +42,14 @@ public sealed class RedisSharedStateTests
         {
             Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         }
+        // An attacker captures a sign-in (ceremony cookie and signed response) without it being used yet.
+        using var attacker = factory.CreateClient(new() { BaseAddress = new Uri(factory.Origin), HandleCookies = false });
+        using var captured = await attacker.PostAsync("/api/passkeys/sign-in/options", Json("{}"));
+        var cookie = string.Join("; ", captured.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        var assertion = phone.Get(await captured.Content.ReadAsStringAsync());
 
         await redis.StopAsync();
-        using (var down = await client.PostJsonAsync("/api/passkeys/sign-in", phone.Get(await client.OptionsAsync("/api/passkeys/sign-in/options"))))
+        using (var down = await client.PostJsonAsync("/api/passkeys/sign-in/options", "{}"))
         {
             await AssertProblem(down, HttpStatusCode.ServiceUnavailable, "shared_state_unavailable");
             Assert.NotNull(down.Headers.RetryAfter);
@@ -66,6 +71,12 @@ public sealed class RedisSharedStateTests
             }
         }
         Assert.True(recovered, "the service did not become ready again after Redis returned");
+
+        // Redis came back empty: it cannot know the captured challenge was never used, so it is refused.
+        using (var replayed = await Send(factory, cookie, assertion))
+        {
+            await AssertProblem(replayed, HttpStatusCode.BadRequest, "passkey_ceremony_stale");
+        }
         using var signedIn = await client.SignInAsync(phone);
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
     }
