@@ -37,7 +37,7 @@ public static class EnrollmentApi
             .AddEndpointFilter<SameOriginFilter>();
         browser.MapPost("/", Start).WithSummary("Starts an mDL enrolment: DC API request, wallet link and QR code (single-use nonce, 10 minutes).");
         browser.MapGet("/{id}", Status).WithSummary("Where the enrolment stands (only for the browser that started it).");
-        browser.MapPost("/{id}/dc-api", DigitalCredentialsResponse).WithSummary("The wallet's answer from navigator.credentials.get (openid4vp-v1-unsigned, dc_api.jwt).");
+        browser.MapPost("/{id}/dc-api", DigitalCredentialsResponse).WithSummary("The wallet's answer from navigator.credentials.get (openid4vp-v1-signed or openid4vp-v1-unsigned, dc_api.jwt).");
         browser.MapPost("/{id}/passkey/options", PasskeyOptions).WithSummary("Creation options for the verified patient's passkey.");
         browser.MapPost("/{id}/passkey", RegisterPasskey).WithSummary("Registers the verified patient's passkey and signs them in at AAL2.");
 
@@ -108,7 +108,10 @@ public static class EnrollmentApi
         {
             ["digital"] = new System.Text.Json.Nodes.JsonObject
             {
-                ["requests"] = new System.Text.Json.Nodes.JsonArray(EnrollmentRequests.DcApiRequest(session, key)),
+                // Signed first (the wallet can authenticate the verifier), unsigned for wallets without signed-request support.
+                ["requests"] = http.RequestServices.GetService<VerifierCertificate>() is { } verifier
+                    ? new System.Text.Json.Nodes.JsonArray(EnrollmentRequests.SignedDcApiRequest(session, key, verifier), EnrollmentRequests.DcApiRequest(session, key))
+                    : new System.Text.Json.Nodes.JsonArray(EnrollmentRequests.DcApiRequest(session, key)),
             },
         };
         return TypedResults.Created($"/api/enrollment/{id}",
@@ -140,13 +143,16 @@ public static class EnrollmentApi
         }
         using var key = ResponseEncryptionKey.FromPkcs8(session.ResponseKey, session.Id);
         byte[] deviceResponse;
+        string? protocol;
         try
         {
             var body = JsonSerializer.Deserialize<DigitalCredentialResponse>(json!, JsonSerializerOptions.Web);
-            if (body?.Protocol != EnrollmentRequests.DcApiProtocol)
+            protocol = body?.Protocol;
+            if (body is null || protocol != EnrollmentRequests.DcApiProtocol
+                && !(protocol == EnrollmentRequests.DcApiSignedProtocol && http.RequestServices.GetService<VerifierCertificate>() is not null))
             {
                 throw new EnrollmentFailureException(EnrollmentFailure.BadRequest("dc_api_protocol_unsupported",
-                    $"The credential must answer the {EnrollmentRequests.DcApiProtocol} request."));
+                    $"The credential must answer one of the requests made ({EnrollmentRequests.DcApiSignedProtocol}, {EnrollmentRequests.DcApiProtocol})."));
             }
             if (body.Data?["response"]?.GetValueKind() != JsonValueKind.String)
             {
@@ -163,8 +169,9 @@ public static class EnrollmentApi
         {
             return (await enrollment.RefuseAsync(http, session, e.Failure)).ToProblem();
         }
+        // The same transcript for both: OpenID4VPDCAPIHandoverInfo is [origin, nonce, jwkThumbprint] (OpenID4VP 1.0 B.2.6.2).
         var transcript = SessionTranscript.ForOpenId4VpDcApi(session.Origin, session.Nonce, key.Thumbprint);
-        var refusal = await enrollment.CompleteAsync(http, session, deviceResponse, transcript, $"{EnrollmentRequests.DcApiProtocol} dc_api.jwt");
+        var refusal = await enrollment.CompleteAsync(http, session, deviceResponse, transcript, $"{protocol} dc_api.jwt");
         return refusal is not null ? refusal.ToProblem() : TypedResults.Ok(StateOf((await grains.GetGrain<IEnrollmentGrain>(id).GetAsync())!));
     }
 

@@ -29,6 +29,13 @@ public static class EnrollmentHostingExtensions
         services.AddSingleton(new DocumentKey(EnrollmentSecrets.Load(settings.DocumentIndexKey, "Enrollment:DocumentIndexKey", 32,
             environment, dataFolder, EnrollmentSecrets.DocumentIndexKeyFileName)));
 
+        var hosts = builder.Configuration.GetSection("Passkeys:Origins").Get<string[]>() ?? [];
+        if (VerifierCertificate.Load(settings, environment, dataFolder,
+            hosts.Select(o => Uri.TryCreate(o, UriKind.Absolute, out var uri) ? uri.IdnHost : "")) is { } verifier)
+        {
+            services.AddSingleton(verifier);
+        }
+
         var demo = IsDemoEnabled(environment, settings);
         if (demo)
         {

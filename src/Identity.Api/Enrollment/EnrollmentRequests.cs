@@ -9,12 +9,13 @@ namespace Identity.Api.Enrollment;
 /// OpenID4VP 1.0 authorization requests for one enrolment session: the Digital Credentials API request
 /// (<c>openid4vp-v1-unsigned</c>, Appendix A) and the by-reference request object for redirect and cross-device
 /// (<c>request_uri</c>, §5.7). The request object is unsigned (JWS <c>alg: none</c>) because the client id uses the
-/// <c>redirect_uri:</c> prefix (§5.9.3), which has no key to sign with; a signed request needs a verifier certificate
-/// (<c>x509_san_dns:</c>) this deployment does not have.
+/// <c>redirect_uri:</c> prefix (§5.9.3), which has no key to sign with. Over the Digital Credentials API a signed request
+/// (<c>openid4vp-v1-signed</c>, Appendix A.3.2) is offered too when there is a <see cref="VerifierCertificate"/>.
 /// </summary>
 public static class EnrollmentRequests
 {
     public const string DcApiProtocol = "openid4vp-v1-unsigned";
+    public const string DcApiSignedProtocol = "openid4vp-v1-signed";
     public const string RequestObjectMediaType = "application/oauth-authz-req+jwt";
 
     public static string ResponseUri(EnrollmentSession session) => $"{session.Origin}/api/enrollment/{session.Id}/response";
@@ -43,6 +44,27 @@ public static class EnrollmentRequests
             ["dcql_query"] = MdlQuery.Dcql(),
             ["client_metadata"] = ClientMetadata(key),
         },
+    };
+
+    /// <summary>
+    /// The signed Digital Credentials API request: <c>{protocol: "openid4vp-v1-signed", data: {request: JWS}}</c>, the JWS
+    /// (ES256, <c>x5c</c>) carrying the client id of <paramref name="verifier"/> and <c>expected_origins</c> = the page's origin.
+    /// </summary>
+    public static JsonObject SignedDcApiRequest(EnrollmentSession session, ResponseEncryptionKey key, VerifierCertificate verifier) => new()
+    {
+        ["protocol"] = DcApiSignedProtocol,
+        ["data"] = new JsonObject { ["request"] = verifier.Sign(SignedDcApiClaims(session, key, verifier), "oauth-authz-req+jwt") },
+    };
+
+    public static JsonObject SignedDcApiClaims(EnrollmentSession session, ResponseEncryptionKey key, VerifierCertificate verifier) => new()
+    {
+        ["client_id"] = verifier.ClientId(session.Origin),
+        ["expected_origins"] = new JsonArray(session.Origin),
+        ["response_type"] = "vp_token",
+        ["response_mode"] = "dc_api.jwt",
+        ["nonce"] = session.Nonce,
+        ["dcql_query"] = MdlQuery.Dcql(),
+        ["client_metadata"] = ClientMetadata(key),
     };
 
     /// <summary>The request object served at <c>request_uri</c>: an unsigned JWT (<c>alg: none</c>).</summary>

@@ -26,6 +26,16 @@ public sealed class EnrollmentSettings
     /// <summary>The certificate (PEM or DER) that signs <see cref="VicalFile"/>, or the CA of its signer.</summary>
     public string? VicalSigner { get; set; }
 
+    /// <summary>
+    /// The verifier's certificate chain for signed Digital Credentials API requests (<c>openid4vp-v1-signed</c>): PEM
+    /// text or a PEM file, leaf first; the leaf has a P-256 key and, for <c>x509_san_dns:</c> client ids, the site's host as
+    /// a dNSName SAN. Needs <see cref="VerifierKey"/>. Development without it: a self-signed one generated once.
+    /// </summary>
+    public string? VerifierCertificate { get; set; }
+
+    /// <summary>The PEM (PKCS#8 or SEC1) P-256 private key of <see cref="VerifierCertificate"/>'s leaf: PEM text or a PEM file.</summary>
+    public string? VerifierKey { get; set; }
+
     /// <summary>Offer the demo wallet and trust its demo IACA. Only ever honoured in Development.</summary>
     public bool DemoWallet { get; set; } = true;
 }

@@ -61,18 +61,30 @@ public sealed class WalletOnTest(TestWallet wallet, PatientClient browser)
         await walletHttp.PostAsync(new Uri(request["response_uri"]!.GetValue<string>()).PathAndQuery, new FormUrlEncodedContent(form));
 
     /// <summary>The Digital Credentials API path: the wallet answers the page's request for <paramref name="origin"/> (the page's, unless a test lies).</summary>
-    public async Task<HttpResponseMessage> AnswerDigitalCredentialsAsync(string origin, WalletDefect defect = WalletDefect.None, string? nonce = null)
+    public async Task<HttpResponseMessage> AnswerDigitalCredentialsAsync(string origin, WalletDefect defect = WalletDefect.None, string? nonce = null,
+        string protocol = "openid4vp-v1-unsigned")
     {
-        var request = Started!["digitalCredentials"]!["digital"]!["requests"]![0]!;
-        Assert.Equal("openid4vp-v1-unsigned", request["protocol"]!.GetValue<string>());
-        var data = request["data"]!;
+        var data = DigitalCredentialsRequest(protocol);
         var jwk = (JsonObject)data["client_metadata"]!["jwks"]!["keys"]![0]!;
         var transcript = SessionTranscript.ForOpenId4VpDcApi(origin, nonce ?? data["nonce"]!.GetValue<string>(),
             ResponseEncryptionKey.ThumbprintOf(jwk["x"]!.GetValue<string>(), jwk["y"]!.GetValue<string>()));
         var vpToken = new JsonObject { ["mdl"] = new JsonArray(Base64Url.EncodeToString(wallet.Present(transcript, defect))) };
         var jwe = JweEcdhEs.Encrypt(Encoding.UTF8.GetBytes(new JsonObject { ["vp_token"] = vpToken }.ToJsonString()), jwk, "A256GCM");
         return await browser.PostJsonAsync($"/api/enrollment/{Id}/dc-api",
-            JsonSerializer.Serialize(new { protocol = "openid4vp-v1-unsigned", data = new { response = jwe } }));
+            JsonSerializer.Serialize(new { protocol, data = new { response = jwe } }));
+    }
+
+    /// <summary>
+    /// The request parameters the page offered for <paramref name="protocol"/>: as is for <c>openid4vp-v1-unsigned</c>; for
+    /// <c>openid4vp-v1-signed</c> the payload of <c>data.request</c> once its ES256 signature verifies with the x5c leaf key.
+    /// </summary>
+    public JsonObject DigitalCredentialsRequest(string protocol)
+    {
+        var request = Started!["digitalCredentials"]!["digital"]!["requests"]!.AsArray()
+            .Single(r => r!["protocol"]!.GetValue<string>() == protocol)!;
+        return protocol == "openid4vp-v1-signed"
+            ? SignedRequest.Verify(request["data"]!["request"]!.GetValue<string>()).Claims
+            : (JsonObject)request["data"]!;
     }
 
     public async Task<JsonObject> StateAsync()
