@@ -29,8 +29,12 @@ public sealed class DemoWalletOutsideDevelopmentTests : IAsyncLifetime
         Assert.Equal("demo_wallet_disabled", (await page.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, present.StatusCode);
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
-        Assert.Null((await started.Content.ReadFromJsonAsync<JsonObject>())!["demoWallet"]);
+        var body = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Null(body["demoWallet"]);
         Assert.False(Directory.Exists(Path.Combine(_factory.DataDirectory, "demo-issuer")));
+        // No verifier certificate configured: no Development certificate is made, only the unsigned DC API request is offered.
+        Assert.Equal(["openid4vp-v1-unsigned"], body["digitalCredentials"]!["digital"]!["requests"]!.AsArray().Select(r => r!["protocol"]!.GetValue<string>()));
+        Assert.False(File.Exists(Path.Combine(_factory.DataDirectory, "enrollment-verifier.pem")));
     }
 
     private sealed class ProductionFactory : IdentityApiFactory

@@ -158,3 +158,28 @@ public sealed class SignedDigitalCredentialsTests : IAsyncLifetime
         Assert.Equal("failed", (await wallet.StateAsync())["status"]!.GetValue<string>());
     }
 }
+
+/// <summary>A configured verifier certificate (<c>Enrollment:VerifierCertificate</c> / <c>VerifierKey</c>) is the one that signs.</summary>
+public sealed class ConfiguredVerifierCertificateTests
+{
+    [Fact]
+    public async Task The_configured_certificate_signs_and_without_the_page_host_as_san_the_client_id_is_its_hash()
+    {
+        var (certificate, key) = VerifierCertificate.CreateDevelopment(["verifier.example"]);
+        using var wallet = new TestWallet(DateTimeOffset.UtcNow);
+        await using var factory = new EnrollmentApiFactory(wallet);
+        var folder = Directory.CreateDirectory(Path.Combine(factory.DataDirectory, "verifier")).FullName;
+        File.WriteAllText(Path.Combine(folder, "verifier.pem"), certificate);
+        factory.Settings["Enrollment:VerifierCertificate"] = Path.Combine(folder, "verifier.pem");
+        factory.Settings["Enrollment:VerifierKey"] = key;
+        using var browser = PatientClient.For(factory);
+
+        var started = await new WalletOnTest(wallet, browser).StartAsync();
+
+        var signed = SignedRequest.Verify(started["digitalCredentials"]!["digital"]!["requests"]![0]!["data"]!["request"]!.GetValue<string>());
+        using var expected = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(certificate);
+        Assert.Equal(expected.RawData, signed.Leaf.RawData);
+        Assert.Equal("x509_hash:" + Base64Url.EncodeToString(SHA256.HashData(expected.RawData)), signed.Claims["client_id"]!.GetValue<string>());
+        Assert.False(File.Exists(Path.Combine(factory.DataDirectory, VerifierCertificate.CertificateFileName)));
+    }
+}
