@@ -6,10 +6,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Identity.Tests.Infrastructure;
+namespace Identity.Testing;
 
 /// <summary>
-/// A test-only WebAuthn authenticator with one ES256 credential: answers creation and request options the way
+/// A test and benchmark WebAuthn authenticator (never for production use) with one ES256 credential: answers creation and request options the way
 /// a browser's <c>toJSON()</c> would, so HTTP tests can run whole ceremonies without a browser.
 /// </summary>
 public sealed class SoftwareAuthenticator(string origin, bool synced = false) : IDisposable
