@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Hl7.Fhir.Model;
+using Identity.Api.Audit;
 using Identity.Api.Consent;
+using Identity.Grains.Audit;
 using Identity.Grains.Consent;
 using Microsoft.AspNetCore.Routing;
 
@@ -104,15 +106,15 @@ public static class ConsentApi
         return result.Status == ConsentWriteStatus.Done ? FhirResponses.Version(http, result.Version!) : WriteRefused(result);
     }
 
-    private static async Task<IResult> ReadAsync(string id, HttpContext http, IGrainFactory grains) =>
-        await VersionOrRefusalAsync(id, null, http, grains);
+    private static async Task<IResult> ReadAsync(string id, HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents) =>
+        await VersionOrRefusalAsync(id, null, http, grains, audit, consents);
 
-    private static async Task<IResult> VersionAsync(string id, string versionId, HttpContext http, IGrainFactory grains) =>
+    private static async Task<IResult> VersionAsync(string id, string versionId, HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents) =>
         int.TryParse(versionId, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            ? await VersionOrRefusalAsync(id, version, http, grains)
+            ? await VersionOrRefusalAsync(id, version, http, grains, audit, consents)
             : FhirResponses.NotFound($"Consent '{id}' has no version '{versionId}'.");
 
-    private static async Task<IResult> VersionOrRefusalAsync(string id, int? versionId, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> VersionOrRefusalAsync(string id, int? versionId, HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents)
     {
         if (await ConsentCaller.ResolveAsync(http) is not { } caller)
         {
@@ -125,10 +127,14 @@ public static class ConsentApi
         {
             return FhirResponses.NotFound(versionId is null ? $"No Consent '{id}'." : $"No version {versionId} of Consent '{id}'.");
         }
+        // BALP PatientRead, in the patient's chain, stored before the reply (AuditUnavailableException → 503).
+        await audit.RecordAsync(ConsentAuditEvents.Accessed(consents.Context(http.Connection.RemoteIpAddress?.ToString()), owner.Value,
+            caller.Requestor, PurposeOf(caller, owner.Value), versionId is null ? ConsentAuditEvents.FhirInteraction.Read : ConsentAuditEvents.FhirInteraction.VRead,
+            $"Consent/{id}/_history/{version.VersionId}", null), http.RequestAborted);
         return FhirResponses.Version(http, version);
     }
 
-    private static async Task<IResult> HistoryAsync(string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> HistoryAsync(string id, HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents)
     {
         if (await ConsentCaller.ResolveAsync(http) is not { } caller)
         {
@@ -140,6 +146,9 @@ public static class ConsentApi
             return FhirResponses.NotFound($"No Consent '{id}'.");
         }
         var versions = await grains.GetGrain<IPatientConsentGrain>(owner.Value).HistoryAsync(id);
+        // BALP PatientQuery (history-instance), in the patient's chain, stored before the reply.
+        await audit.RecordAsync(ConsentAuditEvents.Accessed(consents.Context(http.Connection.RemoteIpAddress?.ToString()), owner.Value,
+            caller.Requestor, PurposeOf(caller, owner.Value), ConsentAuditEvents.FhirInteraction.History, $"Consent/{id}", RequestLine(http)), http.RequestAborted);
         var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Length, Timestamp = DateTimeOffset.UtcNow };
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history" });
         foreach (var version in versions)
@@ -160,7 +169,7 @@ public static class ConsentApi
         return FhirResponses.Resource(bundle);
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> SearchAsync(HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents)
     {
         if (await ConsentCaller.ResolveAsync(http) is not { } caller)
         {
@@ -191,6 +200,7 @@ public static class ConsentApi
                 }
             }
         }
+        await AuditSearchAsync(http, caller, search.Patient, matches.Take(search.Count), audit, consents);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = matches.Count, Timestamp = DateTimeOffset.UtcNow };
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent{http.Request.QueryString}" });
         foreach (var consent in matches.Take(search.Count))
@@ -204,6 +214,36 @@ public static class ConsentApi
         }
         return FhirResponses.Resource(bundle);
     }
+
+    /// <summary>
+    /// BALP PatientQuery for a search, stored before the reply. A search for one patient is one event in that patient's
+    /// chain (also when nothing matched). A compliance search across patients follows BALP PatientQuery, which asks for
+    /// one AuditEvent per patient whose data is in the result set (so each patient's access log and chain show it): one
+    /// event per patient returned, each carrying the same query; when it returned nobody's data, one event in the system chain.
+    /// </summary>
+    private static async System.Threading.Tasks.Task AuditSearchAsync(HttpContext http, ConsentCaller caller, Guid? searched, IEnumerable<Hl7.Fhir.Model.Consent> returned,
+        IAuditTrail audit, PatientConsents consents)
+    {
+        var context = consents.Context(http.Connection.RemoteIpAddress?.ToString());
+        var query = RequestLine(http);
+        IEnumerable<Guid?> patients = searched is { } one ? [one] : returned.Select(c => PatientOf(c)).Where(p => p is not null).Distinct().ToList();
+        if (!patients.Any())
+        {
+            patients = [null];
+        }
+        foreach (var patient in patients)
+        {
+            await audit.RecordAsync(ConsentAuditEvents.Accessed(context, patient, caller.Requestor,
+                patient is { } p ? PurposeOf(caller, p) : BalpCodes.Compliance, ConsentAuditEvents.FhirInteraction.Search, null, query), http.RequestAborted);
+        }
+    }
+
+    /// <summary>Patients reading their own consents do so at their request; anyone else (system/Consent.rs) for compliance.</summary>
+    private static CodeableConcept PurposeOf(ConsentCaller caller, Guid patient) =>
+        caller.Patient == patient ? BalpCodes.PatientRequested : BalpCodes.Compliance;
+
+    /// <summary>The request line as BALP's entity.query: method, path and search parameters (references and codes only, no body).</summary>
+    private static string RequestLine(HttpContext http) => $"{http.Request.Method} {http.Request.Path}{http.Request.QueryString}";
 
     /// <summary>The body as a validated Consent and its JSON, or the OperationOutcome to answer with.</summary>
     private static async Task<(Hl7.Fhir.Model.Consent? Consent, string? Json, IResult? Refusal)> ReadBodyAsync(HttpContext http)

@@ -50,13 +50,61 @@ public static class ConsentAuditEvents
         return auditEvent;
     }
 
+    /// <summary>The FHIR RESTful interactions on Consent that are audited as BALP PatientRead / PatientQuery.</summary>
+    public enum FhirInteraction { Read, VRead, Search, History }
+
+    /// <summary>
+    /// A FHIR read or search of a patient's consents (IHE BALP <c>PatientRead</c>: type rest, subtype read/vread,
+    /// action R; <c>PatientQuery</c>: type rest, subtype search/history-instance, action E, with the request line in
+    /// <c>entity.query</c>, which FHIR JSON carries as base64). Only references and search parameters are recorded,
+    /// never the content returned. <paramref name="patient"/> is null only for a search that returned nobody's data
+    /// (system chain). <paramref name="consentReference"/> is the consent read, e.g. <c>Consent/{id}/_history/{v}</c>.
+    /// </summary>
+    public static AuditEvent Accessed(AuditContext context, Guid? patient, ResourceReference requestor, CodeableConcept purpose,
+        FhirInteraction interaction, string? consentReference, string? query)
+    {
+        var (code, profile) = interaction switch
+        {
+            FhirInteraction.Read => ("read", "PatientRead"),
+            FhirInteraction.VRead => ("vread", "PatientRead"),
+            FhirInteraction.Search => ("search", "PatientQuery"),
+            _ => ("history-instance", "PatientQuery"),
+        };
+        var isRead = interaction is FhirInteraction.Read or FhirInteraction.VRead;
+        var auditEvent = Build(context, new Coding(AuditEventTypes, "rest", "Restful Operation"), new Coding(RestfulInteraction, code, code),
+            isRead ? AuditEventAction.R : AuditEventAction.E, patient, requestor, purpose);
+        auditEvent.Meta = new Meta { Profile = [$"https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.{profile}"] };
+        if (consentReference is not null)
+        {
+            auditEvent.Entity.Add(new EntityComponent
+            {
+                What = new ResourceReference(consentReference),
+                Type = BalpCodes.SystemObject,
+                Role = new Coding(BalpCodes.ObjectRole, "4", "Domain Resource"),
+            });
+        }
+        if (query is not null)
+        {
+            auditEvent.Entity.Add(new EntityComponent
+            {
+                Type = BalpCodes.SystemObject,
+                Role = BalpCodes.QueryRole,
+                Query = System.Text.Encoding.UTF8.GetBytes(query),
+            });
+        }
+        return auditEvent;
+    }
+
+    private const string AuditEventTypes = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+    private const string RestfulInteraction = "http://hl7.org/fhir/restful-interaction";
+
     private static EntityComponent ConsentEntity(string consentId, int? versionId) => new()
     {
         What = new ResourceReference(versionId is { } v ? $"Consent/{consentId}/_history/{v}" : $"Consent/{consentId}"),
         Type = new Coding(ConsentCodes.ResourceTypes, "Consent", "Consent"),
     };
 
-    private static AuditEvent Build(AuditContext context, Coding type, Coding? subtype, AuditEventAction action, Guid patient,
+    private static AuditEvent Build(AuditContext context, Coding type, Coding? subtype, AuditEventAction action, Guid? patient,
         ResourceReference requestor, CodeableConcept purpose)
     {
         var agent = new AgentComponent
@@ -94,15 +142,17 @@ public static class ConsentAuditEvents
                 Observer = new ResourceReference { Display = context.Site },
                 Type = [BalpCodes.SecurityServer],
             },
-            Entity =
-            [
-                new EntityComponent
-                {
-                    What = new ResourceReference($"Patient/{patient:D}"),
-                    Type = BalpCodes.Person,
-                    Role = BalpCodes.PatientRole,
-                },
-            ],
+            Entity = patient is { } id
+                ?
+                [
+                    new EntityComponent
+                    {
+                        What = new ResourceReference($"Patient/{id:D}"),
+                        Type = BalpCodes.Person,
+                        Role = BalpCodes.PatientRole,
+                    },
+                ]
+                : [],
         };
     }
 }
