@@ -80,6 +80,21 @@ public static class AuditApi
         return TypedResults.Ok(new { intact, chains = reports });
     }
 
+    /// <summary>
+    /// The patient behind an app's bearer token with <c>patient/AuditEvent.rs</c> (such tokens carry this service's
+    /// audience): the patient's own access log, read through an app they approved. Null for no or another kind of token.
+    /// </summary>
+    private static async Task<Guid?> PatientOfTokenAsync(HttpContext http)
+    {
+        if (!http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            || await Consent.ConsentCaller.ResolveAsync(http) is not { Patient: { } patient } caller)
+        {
+            return null;
+        }
+        return caller.Scopes.Any(scope => Tokens.SmartScope.Parse(scope) is { Context: "patient", ResourceType: "AuditEvent" } smart
+            && smart.Permissions.Contains('s')) ? patient : null;
+    }
+
     private static async Task<IResult> Search(HttpContext http, AuditStore store)
     {
         var (query, mine, error) = AuditSearchParameters.Parse(http.Request.Query);
@@ -87,12 +102,13 @@ public static class AuditApi
         {
             return Outcome(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, error!);
         }
-        var own = PatientSession.PersonIdentifier(http.User);
+        var own = PatientSession.PersonIdentifier(http.User) ?? await PatientOfTokenAsync(http);
         if (mine || (query.Patient is { } asked && asked == own && own is not null))
         {
             if (own is null)
             {
-                return Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login, "Sign in with a passkey to see your access log.");
+                return Outcome(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login,
+                    "Sign in with a passkey, or send a patient/AuditEvent.rs access token, to see your access log.");
             }
             query = query with { Patient = own };
         }

@@ -1,4 +1,5 @@
 using Identity.Api.Apis;
+using Identity.Api.Tokens;
 
 namespace Identity.Api.Consent;
 
@@ -16,8 +17,8 @@ public static class ConsentHostingExtensions
         services.AddScoped<ConsentDecisions>();
         services.AddScoped<IGrantConsentRecorder, GrantConsentRecorder>();
         services.AddOpenIddict()
-            .AddServer(server => server.AddEventHandler(ConsentAudienceHandler.Descriptor))
-            .AddValidation(validation => validation.AddAudiences(ConsentAudienceHandler.Audience));
+            .AddServer(server => server.AddEventHandler(ServiceAudienceHandler.Descriptor))
+            .AddValidation(validation => validation.AddAudiences(ServiceAudienceHandler.Audience));
         return builder;
     }
 
