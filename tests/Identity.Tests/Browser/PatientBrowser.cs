@@ -65,6 +65,8 @@ public sealed class PatientBrowser(IBrowserContext context, IPage page, VirtualA
     public async Task SignOutAsync()
     {
         await Authenticator.SetAutomaticPresenceSimulationAsync(false);
+        // A sign-in that just finished may still be navigating; click on the settled page, not the one being replaced.
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Page.ClickAsync("#sign-out");
         await Page.WaitForURLAsync("**/account/signin");
         await Page.WaitForFunctionAsync("() => window.credentialRequests?.includes('conditional')");

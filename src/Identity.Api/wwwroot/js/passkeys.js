@@ -75,14 +75,21 @@ function setUpRegister(form) {
 
 function setUpSignIn(form) {
   let conditional = null;
+  // The autofill and the button may both complete (a race the browser allows): navigate once.
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    location.assign(returnUrl());
+  };
   // Autofill (conditional mediation): the browser offers passkeys in the account field's suggestions.
   if (window.PublicKeyCredential?.isConditionalMediationAvailable) {
     PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
       if (!available) return;
       conditional = new AbortController();
       signIn("conditional", conditional.signal)
-        .then(() => location.assign(returnUrl()))
-        .catch((error) => { if (error?.name !== "AbortError") say(explain(error), true); });
+        .then(finish)
+        .catch((error) => { if (error?.name !== "AbortError" && !finished) say(explain(error), true); });
     });
   }
   form.addEventListener("submit", async (event) => {
@@ -91,9 +98,9 @@ function setUpSignIn(form) {
     say("Follow your device's prompt…");
     try {
       await signIn("optional");
-      location.assign(returnUrl());
+      finish();
     } catch (error) {
-      say(explain(error), true);
+      if (!finished) say(explain(error), true);
     }
   });
 }
