@@ -24,7 +24,7 @@ public class AssertionPartsBenchmarks
     {
         var authenticator = SoftwareAuthenticator.CreateEs256(Guid.NewGuid().ToString("D"));
         var challenge = RandomNumberGenerator.GetBytes(32);
-        var state = $$"""{"challenge":"{{Convert.ToBase64String(challenge)}}","userId":null}""";
+        var state = PasskeyCeremonyState.Envelope($$"""{"challenge":"{{Convert.ToBase64String(challenge)}}","userId":null}""", DateTimeOffset.UtcNow);
         _assertion = authenticator.Assert(challenge, state);
         _clientDataJson = PublicKeyCredentialJson.Parse(_assertion.CredentialJson).ClientDataJson;
         _cosePublicKey = authenticator.CosePublicKey;
