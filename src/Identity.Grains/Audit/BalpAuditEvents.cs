@@ -89,12 +89,7 @@ public static class BalpAuditEvents
                     Requestor = false,
                 },
             ],
-            Source = new SourceComponent
-            {
-                Site = context.Site,
-                Observer = new ResourceReference { Display = context.Site },
-                Type = [BalpCodes.SecurityServer],
-            },
+            Source = context.Source(),
         };
         if (patient is { } patientId)
         {

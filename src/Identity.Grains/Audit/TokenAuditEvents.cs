@@ -56,12 +56,7 @@ public static class TokenAuditEvents
                 requestor,
                 new AgentComponent { Type = BalpCodes.AuthorizationServer, Who = new ResourceReference { Display = context.Site }, Requestor = false },
             ],
-            Source = new SourceComponent
-            {
-                Site = context.Site,
-                Observer = new ResourceReference { Display = context.Site },
-                Type = [BalpCodes.SecurityServer],
-            },
+            Source = context.Source(),
             Entity =
             [
                 new EntityComponent
@@ -133,12 +128,7 @@ public static class TokenAuditEvents
                 },
                 requestor,
             ],
-            Source = new SourceComponent
-            {
-                Site = context.Site,
-                Observer = new ResourceReference { Display = context.Site },
-                Type = [BalpCodes.SecurityServer],
-            },
+            Source = context.Source(),
         };
         if (facts.Patient is { } patient)
         {

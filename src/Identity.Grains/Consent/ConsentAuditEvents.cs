@@ -136,12 +136,7 @@ public static class ConsentAuditEvents
                     Requestor = false,
                 },
             ],
-            Source = new SourceComponent
-            {
-                Site = context.Site,
-                Observer = new ResourceReference { Display = context.Site },
-                Type = [BalpCodes.SecurityServer],
-            },
+            Source = context.Source(),
             Entity = patient is { } id
                 ?
                 [
