@@ -11,15 +11,13 @@ using Npgsql;
 namespace Identity.Api.Audit;
 
 /// <summary>
-/// The append-only audit table over plain ADO.NET (SQLite embedded, PostgreSQL in a cluster). Appends to one chain
-/// are serialized in this process (a lock per chain stripe) and across processes by the (chain, sequence) primary key:
-/// a writer that loses the race gets a unique violation, re-reads the head and tries again. The last head of each chain
-/// is cached, so an append is one INSERT. Every store failure surfaces as <see cref="AuditUnavailableException"/>.
+/// The append-only audit table over plain ADO.NET (SQLite embedded, PostgreSQL in a cluster). Appends are written by one
+/// writer per process in group commits (AuditStore.GroupCommit.cs) and serialized across processes by the (chain, sequence)
+/// primary key: a writer that loses the race gets a unique violation, re-reads the head and tries again. The last head of
+/// each chain is cached, so an append is one INSERT. Every store failure surfaces as <see cref="AuditUnavailableException"/>.
 /// </summary>
 public sealed partial class AuditStore : IAsyncDisposable
 {
-    private const int Stripes = 64;
-    private const int MaximumAttempts = 50;
     private const int MaximumCachedHeads = 100_000;
 
     private const string Columns =
@@ -29,7 +27,6 @@ public sealed partial class AuditStore : IAsyncDisposable
     private readonly ILogger<AuditStore> _logger;
     private readonly NpgsqlDataSource? _writer;
     private readonly NpgsqlDataSource? _owner;
-    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly ConcurrentDictionary<Guid, AuditChainHead> _heads = new();
     private readonly SemaphoreSlim _installing = new(1, 1);
     private volatile bool _installed;
@@ -70,44 +67,21 @@ public sealed partial class AuditStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Appends an event to the chain its patient entity names (or the system chain) and returns the stored entry.</summary>
+    /// <summary>
+    /// Appends an event to the chain its patient entity names (or the system chain) and returns the stored entry once it is
+    /// committed. Appends waiting at the same moment are committed together (<see cref="WriteAppendsAsync"/>).
+    /// </summary>
     public async Task<AuditEntry> AppendAsync(string eventJson, DateTimeOffset recorded, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        var chain = AuditEventIndex.Read(eventJson).Chain;
-        var gate = _locks[(chain.GetHashCode() & int.MaxValue) % Stripes];
-        await gate.WaitAsync(cancellationToken);
-        try
+        var append = new PendingAppend(AuditEventIndex.Read(eventJson).Chain, eventJson, recorded);
+        if (!_appends.Writer.TryWrite(append))
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                var head = _heads.TryGetValue(chain, out var cached) ? cached : await Guard(() => ReadHeadAsync(chain, cancellationToken), "read the chain head");
-                var entry = AuditEntry.Append(head, recorded, eventJson);
-                try
-                {
-                    await Guard(() => InsertAsync(entry, cancellationToken), "append the audit entry");
-                }
-                catch (AuditUnavailableException e) when (IsUniqueViolation(e.InnerException) && attempt < MaximumAttempts)
-                {
-                    // Another process appended to this chain since the head was read.
-                    _heads.TryRemove(chain, out _);
-                    LogChainRace(AuditChains.Describe(chain), entry.Sequence);
-                    // Jitter so instances racing for the same chain stop colliding.
-                    await Task.Delay(Random.Shared.Next(0, Math.Min(attempt, 10)), cancellationToken);
-                    continue;
-                }
-                if (_heads.Count >= MaximumCachedHeads)
-                {
-                    _heads.Clear();
-                }
-                _heads[chain] = entry.AsHead();
-                return entry;
-            }
+            throw new ObjectDisposedException(nameof(AuditStore));
         }
-        finally
-        {
-            gate.Release();
-        }
+        EnsureWriterStarted();
+        // Once queued the entry is written whatever the caller does; cancelling only stops waiting for it.
+        return await append.Stored.Task.WaitAsync(cancellationToken);
     }
 
     public async Task<AuditChainReport> VerifyAsync(Guid chain, CancellationToken cancellationToken)
@@ -210,8 +184,8 @@ public sealed partial class AuditStore : IAsyncDisposable
         long removed = 0;
         foreach (var chain in await ChainsAsync(cancellationToken))
         {
-            var gate = _locks[(chain.GetHashCode() & int.MaxValue) % Stripes];
-            await gate.WaitAsync(cancellationToken);
+            // No append may interleave with a chain's purge.
+            await _writing.WaitAsync(cancellationToken);
             try
             {
                 var anchor = await Guard(() => ReadAnchorAsync(chain, cancellationToken), "read the chain anchor");
@@ -232,7 +206,7 @@ public sealed partial class AuditStore : IAsyncDisposable
             }
             finally
             {
-                gate.Release();
+                _writing.Release();
             }
         }
         LogPurged(removed, anchors.Count, refused.Count);
@@ -241,6 +215,7 @@ public sealed partial class AuditStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopWriterAsync();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
@@ -251,9 +226,8 @@ public sealed partial class AuditStore : IAsyncDisposable
         }
     }
 
-    private async Task<AuditChainHead> ReadHeadAsync(Guid chain, CancellationToken cancellationToken)
+    private static async Task<AuditChainHead> ReadHeadAsync(DbConnection connection, Guid chain, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(writer: true, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT sequence, hash FROM audit_entries WHERE chain = @chain
@@ -267,10 +241,10 @@ public sealed partial class AuditStore : IAsyncDisposable
             : AuditChainHead.Empty(chain);
     }
 
-    private async Task InsertAsync(AuditEntry entry, CancellationToken cancellationToken)
+    private static async Task InsertAsync(DbConnection connection, DbTransaction? transaction, AuditEntry entry, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(writer: true, cancellationToken);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"""
             INSERT INTO audit_entries ({Columns})
             VALUES (@chain, @sequence, @recorded, @event_id, @type, @subtype, @action, @outcome, @agents, @entity_types, @purposes, @event, @previous_hash, @hash)
@@ -488,8 +462,8 @@ public sealed partial class AuditStore : IAsyncDisposable
     [LoggerMessage(2002, LogLevel.Error, "Audit store unavailable: could not {What} in {Database} ({Error}: {Message})")]
     private partial void LogUnavailable(string what, string database, string error, string message);
 
-    [LoggerMessage(2003, LogLevel.Debug, "Another writer appended to audit chain {Chain}; retrying entry {Sequence}")]
-    private partial void LogChainRace(string chain, long sequence);
+    [LoggerMessage(2003, LogLevel.Debug, "Another writer appended to audit chain {Chain}; retrying (attempt {Attempt})")]
+    private partial void LogChainRace(string chain, int attempt);
 
     [LoggerMessage(2004, LogLevel.Information, "Audit purge removed {Entries} entries and anchored {Chains} chains; {Refused} broken chains left untouched")]
     private partial void LogPurged(long entries, int chains, int refused);

@@ -56,6 +56,30 @@ public sealed class AuditStoreTests
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Concurrent_appends_are_committed_together_and_every_one_is_acknowledged_in_its_chain(string kind)
+    {
+        await using var target = await AuditStoreTarget.CreateAsync(kind);
+        await using var rival = target.NewStore();
+        Guid?[] chains = [Guid.NewGuid(), Guid.NewGuid(), null];
+
+        // Hundreds of appends at once in one store form group commits; a second store racing on the same chains forces
+        // the rolled-back batches down the one-at-a-time path.
+        var appends = Enumerable.Range(0, 300).Select(i => AppendAsync(target.Store, chains[i % 3], i))
+            .Concat(Enumerable.Range(0, 30).Select(i => AppendAsync(rival, chains[i % 3], i)))
+            .ToList();
+        var entries = await Task.WhenAll(appends);
+
+        foreach (var chain in chains.Select(c => c ?? AuditChains.System))
+        {
+            var report = await target.Store.VerifyAsync(chain, default);
+            Assert.True(report.Intact, report.FirstBreak?.Message);
+            Assert.Equal(110, report.Entries);
+            Assert.Equal(Enumerable.Range(1, 110).Select(i => (long)i), entries.Where(e => e.Chain == chain).Select(e => e.Sequence).Order());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Altered_row_is_detected(string kind)
     {
         await using var target = await AuditStoreTarget.CreateAsync(kind);
