@@ -26,6 +26,7 @@ public static class TokenServiceHostingExtensions
         services.AddSingleton<PromptLoginMarkers>();
         services.AddScoped<ClientRegistry>();
         services.AddSingleton<TokenAdminAudit>();
+        services.AddSingleton<TokenEntryWriter>();
         services.AddHostedService<TokenStoreInitializer>();
         services.AddAntiforgery();
         services.AddMemoryCache();
@@ -34,6 +35,7 @@ public static class TokenServiceHostingExtensions
             .AddCore(core =>
             {
                 core.UseEntityFrameworkCore().UseDbContext<TokenDbContext>();
+                core.ReplaceTokenStore<OpenIddictEntityFrameworkCoreToken, TokenEntryStore>(ServiceLifetime.Scoped);
                 core.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
             })
             .AddServer(server =>
