@@ -1,4 +1,5 @@
 using Identity.Api.Passkeys;
+using Identity.Api.Tokens;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
@@ -7,7 +8,8 @@ namespace Identity.Api.SharedState;
 
 /// <summary>
 /// State that every API instance must share. With <c>ConnectionStrings:Redis</c> (cluster mode) it lives in Redis:
-/// Data Protection keys (cookies work on any instance) and single-use passkey challenges. Without it (embedded
+/// Data Protection keys (cookies work on any instance), single-use passkey challenges and token state changes (revocations
+/// reach every instance's validity cache). Without it (embedded
 /// mode) keys are files under <c>DataProtection:KeysDirectory</c> and challenges are remembered in memory.
 /// </summary>
 public static class SharedStateHostingExtensions
@@ -38,6 +40,9 @@ public static class SharedStateHostingExtensions
         services.AddSingleton<IConnectionMultiplexer>(redis);
         dataProtection.PersistKeysToStackExchangeRedis(redis, DataProtectionKey);
         services.Replace(ServiceDescriptor.Singleton<IPasskeyChallengeLedger, RedisPasskeyChallengeLedger>());
+        services.AddSingleton<RedisTokenStateFanOut>();
+        services.Replace(ServiceDescriptor.Singleton<ITokenStateFanOut>(provider => provider.GetRequiredService<RedisTokenStateFanOut>()));
+        services.AddHostedService(provider => provider.GetRequiredService<RedisTokenStateFanOut>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return builder;
     }

@@ -1,5 +1,6 @@
 using Identity.Api.Apis;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
@@ -27,6 +28,8 @@ public static class TokenServiceHostingExtensions
         services.AddScoped<ClientRegistry>();
         services.AddSingleton<TokenAdminAudit>();
         services.AddSingleton<TokenEntryWriter>();
+        services.AddSingleton<TokenStateCache>();
+        services.TryAddSingleton<ITokenStateFanOut, LocalTokenStateFanOut>();
         services.AddHostedService<TokenStoreInitializer>();
         services.AddAntiforgery();
         services.AddMemoryCache();
@@ -36,6 +39,7 @@ public static class TokenServiceHostingExtensions
             {
                 core.UseEntityFrameworkCore().UseDbContext<TokenDbContext>();
                 core.ReplaceTokenStore<OpenIddictEntityFrameworkCoreToken, TokenEntryStore>(ServiceLifetime.Scoped);
+                core.ReplaceAuthorizationStore<OpenIddictEntityFrameworkCoreAuthorization, AuthorizationEntryStore>(ServiceLifetime.Scoped);
                 core.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
             })
             .AddServer(server =>
@@ -99,6 +103,14 @@ public static class TokenServiceHostingExtensions
                 {
                     server.AddEventHandler(descriptor);
                 }
+                foreach (var descriptor in CachedEntryValidation.ServerReplaced)
+                {
+                    server.RemoveEventHandler(descriptor);
+                }
+                foreach (var descriptor in CachedEntryValidation.ServerDescriptors)
+                {
+                    server.AddEventHandler(descriptor);
+                }
                 foreach (var descriptor in IntrospectionPolicy.Replaced)
                 {
                     server.RemoveEventHandler(descriptor);
@@ -132,6 +144,14 @@ public static class TokenServiceHostingExtensions
                 // authorization entry was no longer valid when token entry validation was off. Both checks are on.
                 validation.EnableTokenEntryValidation();
                 validation.EnableAuthorizationEntryValidation();
+                foreach (var descriptor in CachedEntryValidation.ValidationReplaced)
+                {
+                    validation.RemoveEventHandler(descriptor);
+                }
+                foreach (var descriptor in CachedEntryValidation.ValidationDescriptors)
+                {
+                    validation.AddEventHandler(descriptor);
+                }
                 validation.UseAspNetCore();
             });
 

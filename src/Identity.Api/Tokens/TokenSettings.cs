@@ -34,6 +34,13 @@ public sealed class TokenSettings
     /// <summary>Embedded mode: <c>FULL</c> (default) or <c>NORMAL</c>, see <see cref="SqliteSynchronousMode"/>.</summary>
     public string SqliteSynchronous { get; set; } = "FULL";
 
+    /// <summary>
+    /// How long, in milliseconds, an instance may answer "still valid" for an access token or authorization it has just
+    /// read from the store without reading it again (<see cref="TokenStateCache"/>); 0 turns the cache off. Revocations
+    /// clear it at once on the instance that made them and, through Redis, on the others; this bounds the rest.
+    /// </summary>
+    public int ValidityCacheMilliseconds { get; set; } = 1_000;
+
     public List<ClientRegistration> Clients { get; set; } = [];
 
     public List<NetworkRegistration> Networks { get; set; } = [];

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+
+namespace Identity.Api.Tokens;
+
+/// <summary>
+/// Remembers, for at most <see cref="TokenSettings.ValidityCacheMilliseconds"/>, which access token entries and which
+/// authorizations this instance has just read as valid, so introspection and bearer validation (token entry validation
+/// stays on, GHSA-cxgj-hwwh-855g) do not read the store for every request about the same token. Only "valid" is
+/// remembered, and only for access tokens, whose status changes by revocation alone: codes and refresh tokens, which
+/// are redeemed, are always read. Every change the stores make is reported to <see cref="Forget"/> after it committed
+/// (<see cref="TokenEntryStore"/>, <see cref="AuthorizationEntryStore"/>), here and on every other instance
+/// (<see cref="ITokenStateFanOut"/>). A read that started before a change never re-populates the cache after it: each
+/// change advances an epoch, and a result is remembered only if the epoch it was read under is still current.
+/// </summary>
+public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
+{
+    private const int MaximumEntries = 200_000;
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _validTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _validAuthorizations = new(StringComparer.Ordinal);
+    private readonly TimeSpan _lifetime = TimeSpan.FromMilliseconds(Math.Max(0, settings.ValidityCacheMilliseconds));
+    private long _epoch;
+    private volatile bool _suspended;
+
+    public bool Enabled => _lifetime > TimeSpan.Zero && !_suspended;
+
+    /// <summary>Read before going to the store; pass to <see cref="RememberValidToken"/> or <see cref="RememberValidAuthorization"/>.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    public bool IsValidToken(string tokenId) => IsFresh(_validTokens, tokenId);
+
+    public bool IsValidAuthorization(string authorizationId) => IsFresh(_validAuthorizations, authorizationId);
+
+    public void RememberValidToken(string tokenId, long epoch) => Remember(_validTokens, tokenId, epoch);
+
+    public void RememberValidAuthorization(string authorizationId, long epoch) => Remember(_validAuthorizations, authorizationId, epoch);
+
+    /// <summary>Drops what a change may have made stale: one token, one authorization, or everything.</summary>
+    public void Forget(TokenStateChange change)
+    {
+        Interlocked.Increment(ref _epoch);
+        switch (change.Kind)
+        {
+            case TokenStateChangeKind.Token:
+                _validTokens.TryRemove(change.Id!, out _);
+                break;
+            case TokenStateChangeKind.Authorization:
+                _validAuthorizations.TryRemove(change.Id!, out _);
+                break;
+            default:
+                _validTokens.Clear();
+                _validAuthorizations.Clear();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// While changes from other instances cannot be heard (Redis unreachable) nothing is remembered and nothing is
+    /// answered from memory; everything is forgotten when that starts and again when it ends.
+    /// </summary>
+    public void Suspend(bool suspended)
+    {
+        _suspended = suspended;
+        Forget(TokenStateChange.Everything);
+    }
+
+    private bool IsFresh(ConcurrentDictionary<string, DateTimeOffset> entries, string id) =>
+        Enabled && entries.TryGetValue(id, out var until) && time.GetUtcNow() < until;
+
+    private void Remember(ConcurrentDictionary<string, DateTimeOffset> entries, string id, long epoch)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+        if (entries.Count >= MaximumEntries)
+        {
+            entries.Clear();
+        }
+        entries[id] = time.GetUtcNow() + _lifetime;
+        // A change that landed while this was being written must win: undo if the epoch moved.
+        if (Epoch != epoch)
+        {
+            entries.TryRemove(id, out _);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Identity.Api.Tokens;
+using Identity.Tests.Infrastructure;
+
+namespace Identity.Tests.Tokens;
+
+/// <summary>
+/// The validity cache behind introspection and bearer validation (<see cref="TokenStateCache"/>): it only ever remembers
+/// "valid", forgets on every committed change, never lets an old read win over a newer change, and hears revocations
+/// made on other instances through Redis.
+/// </summary>
+public sealed class TokenStateCacheTests
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public void Remembered_validity_lapses_after_its_lifetime()
+    {
+        var (cache, clock) = Cache();
+        cache.RememberValidToken("t1", cache.Epoch);
+        Assert.True(cache.IsValidToken("t1"));
+
+        clock.Offset += Lifetime;
+
+        Assert.False(cache.IsValidToken("t1"));
+    }
+
+    [Fact]
+    public void A_read_that_started_before_a_change_is_not_remembered()
+    {
+        var (cache, _) = Cache();
+        var epoch = cache.Epoch;
+        // The revocation commits and is announced while the read's "valid" answer is on its way.
+        cache.Forget(TokenStateChange.OfAuthorization("a1"));
+
+        cache.RememberValidAuthorization("a1", epoch);
+
+        Assert.False(cache.IsValidAuthorization("a1"));
+    }
+
+    [Fact]
+    public void Changes_forget_their_entry_and_bulk_changes_forget_everything()
+    {
+        var (cache, _) = Cache();
+        cache.RememberValidToken("t1", cache.Epoch);
+        cache.RememberValidToken("t2", cache.Epoch);
+        cache.RememberValidAuthorization("a1", cache.Epoch);
+
+        cache.Forget(TokenStateChange.OfToken("t1"));
+        Assert.False(cache.IsValidToken("t1"));
+        Assert.True(cache.IsValidToken("t2"));
+
+        cache.Forget(TokenStateChange.Everything);
+        Assert.False(cache.IsValidToken("t2"));
+        Assert.False(cache.IsValidAuthorization("a1"));
+    }
+
+    [Fact]
+    public void Suspended_cache_answers_nothing_and_remembers_nothing()
+    {
+        var (cache, _) = Cache();
+        cache.RememberValidToken("t1", cache.Epoch);
+
+        cache.Suspend(true);
+        cache.RememberValidToken("t2", cache.Epoch);
+        Assert.False(cache.IsValidToken("t1"));
+
+        cache.Suspend(false);
+        Assert.False(cache.IsValidToken("t1"));
+        Assert.False(cache.IsValidToken("t2"));
+    }
+
+    [Theory]
+    [InlineData("t:abc", TokenStateChangeKind.Token, "abc")]
+    [InlineData("a:abc", TokenStateChangeKind.Authorization, "abc")]
+    [InlineData("*", TokenStateChangeKind.Everything, null)]
+    [InlineData("t:", TokenStateChangeKind.Everything, null)]
+    [InlineData("x:abc", TokenStateChangeKind.Everything, null)]
+    [InlineData("", TokenStateChangeKind.Everything, null)]
+    [InlineData(null, TokenStateChangeKind.Everything, null)]
+    public void Messages_that_are_not_understood_mean_everything_changed(string? message, TokenStateChangeKind kind, string? id)
+    {
+        Assert.Equal(new TokenStateChange(kind, id), TokenStateChange.FromMessage(message));
+        Assert.Equal(TokenStateChangeKind.Everything, TokenStateChange.FromMessage("t:" + new string('x', 201)).Kind);
+    }
+
+    [Fact]
+    public async Task Introspection_after_a_revocation_on_the_same_instance_is_inactive_at_once()
+    {
+        await using var factory = new TokenTestFactory();
+        factory.Settings["Tokens:ValidityCacheMilliseconds"] = "600000";
+        using var flow = new OAuthFlow(factory);
+        var token = await NetworkTokenAsync(flow);
+        Assert.True((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+
+        await RevokeAsync(flow, token);
+
+        Assert.False((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_revocation_on_one_instance_reaches_introspection_on_another_through_Redis()
+    {
+        var shared = SharedTokenService();
+        // A cache lifetime of ten minutes: only the Redis message can make the second instance forget in time.
+        await using var first = Instance(shared, cacheMilliseconds: 600_000);
+        await using var second = Instance(shared, cacheMilliseconds: 600_000);
+        _ = first.Server;
+        _ = second.Server;
+        using var issuer = new OAuthFlow(first);
+        using var other = new OAuthFlow(second);
+        var token = await NetworkTokenAsync(issuer);
+        Assert.True((await other.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+        Assert.True((await other.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+
+        await RevokeAsync(issuer, token);
+
+        var clock = Stopwatch.StartNew();
+        while ((await other.IntrospectAsync(token)).GetProperty("active").GetBoolean())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "the other instance still answered active:true 1 s after the revocation");
+            await Task.Delay(20);
+        }
+    }
+
+    private static (TokenStateCache Cache, ShiftedTimeProvider Clock) Cache()
+    {
+        var clock = new ShiftedTimeProvider();
+        return (new TokenStateCache(new TokenSettings { ValidityCacheMilliseconds = (int)Lifetime.TotalMilliseconds }, clock), clock);
+    }
+
+    private static async Task<string> NetworkTokenAsync(OAuthFlow flow)
+    {
+        var (status, body) = await flow.TokenAsync(new() { ["grant_type"] = "client_credentials", ["scope"] = "network:demo" },
+            OAuthFlow.Basic(OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret));
+        Assert.Equal(HttpStatusCode.OK, status);
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task RevokeAsync(OAuthFlow flow, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/revoke") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }) };
+        request.Headers.Authorization = OAuthFlow.Basic(OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret);
+        using var response = await flow.Backchannel.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>What two instances of one deployment share: the token store, the keys and Redis.</summary>
+    private static Dictionary<string, string> SharedTokenService()
+    {
+        using var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return new()
+        {
+            ["ConnectionStrings:Tokens"] = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("identity-tokens-").FullName, "tokens.db")}",
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Tokens:SigningKeys:0"] = signing.ExportECPrivateKeyPem(),
+            ["Tokens:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Tokens:PairwiseSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+    }
+
+    private static TokenTestFactory Instance(Dictionary<string, string> shared, int cacheMilliseconds)
+    {
+        var factory = new TokenTestFactory();
+        foreach (var (key, value) in shared)
+        {
+            factory.Settings[key] = value;
+        }
+        factory.Settings["Tokens:ValidityCacheMilliseconds"] = cacheMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return factory;
+    }
+}
