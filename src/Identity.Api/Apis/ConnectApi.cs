@@ -128,20 +128,42 @@ public static class ConnectApi
                 ApplicationId = applicationId,
                 Subject = subject,
                 Type = AuthorizationTypes.Permanent,
-                Status = Statuses.Valid,
+                // Unusable until its Consent and that Consent's audit entry are stored; only then valid.
+                Status = Statuses.Inactive,
                 CreationDate = now,
                 Properties = { [PatientProperty] = JsonSerializer.SerializeToElement(patient.PersonIdentifier.ToString("D")) },
             };
             descriptor.Scopes.UnionWith(scopes);
             authorization = await authorizations.CreateAsync(descriptor);
-            await grantConsents.RecordAsync(patient.PersonIdentifier, client, shownNetworks, scopes, (await authorizations.GetIdAsync(authorization))!, http.RequestAborted);
+            var authorizationId = (await authorizations.GetIdAsync(authorization))!;
+            string? consentId = null;
+            try
+            {
+                consentId = await grantConsents.RecordAsync(patient.PersonIdentifier, client, shownNetworks, scopes, authorizationId, http.RequestAborted);
+                descriptor.Status = Statuses.Valid;
+                await authorizations.UpdateAsync(authorization, descriptor);
+            }
+            catch (Exception)
+            {
+                await grantConsents.AbandonAsync(patient.PersonIdentifier, authorizationId, consentId);
+                throw;
+            }
         }
         else if (!request.HasPromptValue(PromptValues.Consent))
         {
+            var remembered = new List<object>();
             await foreach (var existing in authorizations.FindAsync(subject, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, [.. scopes]))
             {
-                authorization = existing;
-                break;
+                remembered.Add(existing);
+            }
+            // A remembered grant counts only while its Consent is in force; one whose Consent ended is revoked here.
+            foreach (var existing in remembered)
+            {
+                if (await grantConsents.EndedAsync((await authorizations.GetIdAsync(existing))!, http.RequestAborted) is null)
+                {
+                    authorization = existing;
+                    break;
+                }
             }
         }
         if (authorization is null)
@@ -187,6 +209,10 @@ public static class ConnectApi
                 {
                     return Refuse(Errors.InvalidGrant, "The patient no longer exists.");
                 }
+            }
+            if (principal.GetAuthorizationId() is { } authorizationId && await grantConsents.EndedAsync(authorizationId, http.RequestAborted) is { } ended)
+            {
+                return Refuse(Errors.InvalidGrant, ended);
             }
             var identity = new ClaimsIdentity(principal.Claims, TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             await grantConsents.NarrowAsync(identity, http.RequestAborted);

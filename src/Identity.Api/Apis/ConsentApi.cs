@@ -12,7 +12,8 @@ namespace Identity.Api.Apis;
 /// <summary>
 /// FHIR R4 Consent under <c>/fhir</c> (PROFILES.md "Consent"): create, read, vread, update with <c>If-Match</c>
 /// (ETag <c>W/"versionId"</c>; 428 without it, 412 when stale), search (patient, status, actor, purpose, date),
-/// <c>_history</c>, and <c>/fhir/metadata</c>. Bodies are <c>application/fhir+json</c>, at most 1 MiB and 64 JSON
+/// <c>_history</c> of one consent or of all the caller may see, paged Bundles (<c>_count</c>, <c>_offset</c>, links),
+/// and <c>/fhir/metadata</c>. Bodies are <c>application/fhir+json</c>, at most 1 MiB and 64 JSON
 /// levels; every refusal is an OperationOutcome with a 4xx and nothing is stored. Consents are never deleted:
 /// setting status inactive withdraws one (and ends the OAuth grant it may record).
 /// </summary>
@@ -24,10 +25,11 @@ public static class ConsentApi
         fhir.MapGet("/metadata", Metadata).WithSummary("CapabilityStatement: what this FHIR endpoint serves.");
         var consent = fhir.MapGroup("/Consent").AddEndpointFilter<Hosting.SameOriginFilter>();
         consent.MapPost("/", CreateAsync).WithSummary("Create a Consent for yourself (patient/Consent.c or your sign-in).");
-        consent.MapGet("/", SearchAsync).WithSummary("Search: patient, status, actor, purpose, date, _count.");
+        consent.MapGet("/", SearchAsync).WithSummary("Search: patient, status, actor, purpose, date; paged with _count and _offset.");
+        consent.MapGet("/_history", TypeHistoryAsync).WithSummary("Every version of every consent you may read, newest first; _since, _count, _offset.");
         consent.MapGet("/{id}", ReadAsync).WithSummary("The current version.");
         consent.MapPut("/{id}", UpdateAsync).WithSummary("A new version; If-Match: W/\"versionId\" required.");
-        consent.MapGet("/{id}/_history", HistoryAsync).WithSummary("Every version, newest first.");
+        consent.MapGet("/{id}/_history", HistoryAsync).WithSummary("Every version, newest first; _count, _offset.");
         consent.MapGet("/{id}/_history/{versionId}", VersionAsync).WithSummary("One version (vread).");
         return app;
     }
@@ -140,6 +142,11 @@ public static class ConsentApi
         {
             return FhirResponses.Unauthenticated();
         }
+        var (parameters, refusal) = HistoryParameters(http.Request.Query, since: false);
+        if (parameters is null)
+        {
+            return refusal!;
+        }
         var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
         if (owner is null || !caller.MayRead(owner.Value))
         {
@@ -149,15 +156,94 @@ public static class ConsentApi
         // BALP PatientQuery (history-instance), in the patient's chain, stored before the reply.
         await audit.RecordAsync(ConsentAuditEvents.Accessed(consents.Context(http.Connection.RemoteIpAddress?.ToString()), owner.Value,
             caller.Requestor, PurposeOf(caller, owner.Value), ConsentAuditEvents.FhirInteraction.History, $"Consent/{id}", RequestLine(http)), http.RequestAborted);
-        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Length, Timestamp = DateTimeOffset.UtcNow };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history" });
-        foreach (var version in versions)
+        return HistoryBundle(http, $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history", parameters.Value.Page, versions);
+    }
+
+    /// <summary>
+    /// <c>GET /fhir/Consent/_history</c>: every version of every consent the caller may read, newest first: a patient's own
+    /// (signed in, or patient/Consent.s), everyone's with system/Consent.rs. Audited like a search: one BALP PatientQuery
+    /// (history-type) per patient whose versions are on the page, or one for the caller's own record, or one in the system chain.
+    /// </summary>
+    private static async Task<IResult> TypeHistoryAsync(HttpContext http, IGrainFactory grains, IAuditTrail audit, PatientConsents consents)
+    {
+        if (await ConsentCaller.ResolveAsync(http) is not { } caller)
+        {
+            return FhirResponses.Unauthenticated();
+        }
+        var (parameters, refusal) = HistoryParameters(http.Request.Query, since: true);
+        if (parameters is null)
+        {
+            return refusal!;
+        }
+        var (page, since) = parameters.Value;
+        Guid? own = null;
+        IEnumerable<Guid> patients;
+        if (caller.MaySearch(null))
+        {
+            patients = await grains.GetGrain<IConsentDirectoryGrain>(0).PatientsAsync();
+        }
+        else if (caller.Patient is { } patient && caller.MaySearch(patient))
+        {
+            own = patient;
+            patients = [patient];
+        }
+        else
+        {
+            return FhirResponses.Forbidden("You may read the history of your own consents; everyone's needs system/Consent.rs.");
+        }
+        var versions = new List<(Guid Patient, ConsentVersion Version)>();
+        foreach (var patient in patients)
+        {
+            versions.AddRange((await grains.GetGrain<IPatientConsentGrain>(patient).HistoryAsync())
+                .Where(v => since is not { } from || v.RecordedAt >= from).Select(v => (patient, v)));
+        }
+        var ordered = versions.OrderByDescending(v => v.Version.RecordedAt).ThenBy(v => v.Version.ConsentId, StringComparer.Ordinal)
+            .ThenByDescending(v => v.Version.VersionId).ToList();
+        await AuditQueryAsync(http, caller, own, page.Of(ordered).Select(v => v.Patient), ConsentAuditEvents.FhirInteraction.HistoryType, audit, consents);
+        return HistoryBundle(http, $"{FhirResponses.BaseUrl(http)}/fhir/Consent/_history", page, [.. ordered.Select(v => v.Version)]);
+    }
+
+    /// <summary>Paging (and for the type level <c>_since</c>, a FHIR instant: versions recorded at or after it); anything else is refused.</summary>
+    private static ((BundlePage Page, DateTimeOffset? Since)? Parameters, IResult? Refusal) HistoryParameters(IQueryCollection query, bool since)
+    {
+        string[] known = since ? [BundlePage.CountParameter, BundlePage.OffsetParameter, "_since", "_format"] : [BundlePage.CountParameter, BundlePage.OffsetParameter, "_format"];
+        if (query.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            return (null, FhirResponses.Outcome(StatusCodes.Status400BadRequest, "not-supported",
+                $"The parameter '{unknown}' is not supported on _history; supported: {string.Join(", ", known.SkipLast(1))}."));
+        }
+        var (page, error) = BundlePage.Parse(query);
+        if (page is null)
+        {
+            return (null, FhirResponses.Outcome(StatusCodes.Status400BadRequest, "invalid", error!));
+        }
+        DateTimeOffset? from = null;
+        if (query.TryGetValue("_since", out var values))
+        {
+            if (values.Count != 1 || ConsentPeriod.Range(values.ToString()) is not { } range)
+            {
+                return (null, FhirResponses.Outcome(StatusCodes.Status400BadRequest, "invalid", "_since must be one FHIR instant, e.g. 2026-01-31T12:00:00Z."));
+            }
+            from = range.First;
+        }
+        return ((page, from), null);
+    }
+
+    private static IResult HistoryBundle(HttpContext http, string url, BundlePage page, IReadOnlyList<ConsentVersion> versions)
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Count, Timestamp = DateTimeOffset.UtcNow };
+        page.Link(bundle, url, http.Request.Query, versions.Count);
+        foreach (var version in page.Of(versions))
         {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
-                FullUrl = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}",
+                FullUrl = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{version.ConsentId}",
                 Resource = ConsentResourceReader.Read(version.Json).Consent,
-                Request = new Bundle.RequestComponent { Method = version.VersionId == 1 ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT, Url = version.VersionId == 1 ? "Consent" : $"Consent/{id}" },
+                Request = new Bundle.RequestComponent
+                {
+                    Method = version.VersionId == 1 ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT,
+                    Url = version.VersionId == 1 ? "Consent" : $"Consent/{version.ConsentId}",
+                },
                 Response = new Bundle.ResponseComponent
                 {
                     Status = version.VersionId == 1 ? "201" : "200",
@@ -200,10 +286,11 @@ public static class ConsentApi
                 }
             }
         }
-        await AuditSearchAsync(http, caller, search.Patient, matches.Take(search.Count), audit, consents);
+        var page = search.Page.Of(matches).ToList();
+        await AuditQueryAsync(http, caller, search.Patient, page.Select(c => PatientOf(c)).OfType<Guid>(), ConsentAuditEvents.FhirInteraction.Search, audit, consents);
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = matches.Count, Timestamp = DateTimeOffset.UtcNow };
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent{http.Request.QueryString}" });
-        foreach (var consent in matches.Take(search.Count))
+        search.Page.Link(bundle, $"{FhirResponses.BaseUrl(http)}/fhir/Consent", http.Request.Query, matches.Count);
+        foreach (var consent in page)
         {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
@@ -216,17 +303,18 @@ public static class ConsentApi
     }
 
     /// <summary>
-    /// BALP PatientQuery for a search, stored before the reply. A search for one patient is one event in that patient's
-    /// chain (also when nothing matched). A compliance search across patients follows BALP PatientQuery, which asks for
-    /// one AuditEvent per patient whose data is in the result set (so each patient's access log and chain show it): one
-    /// event per patient returned, each carrying the same query; when it returned nobody's data, one event in the system chain.
+    /// BALP PatientQuery for a search or type-level history, stored before the reply. A query about one patient is one event
+    /// in that patient's chain (also when nothing matched). A compliance query across patients follows BALP PatientQuery,
+    /// which asks for one AuditEvent per patient whose data is in the result set (so each patient's access log and chain show
+    /// it): one event per patient on the page returned, each carrying the same query; when it returned nobody's data, one
+    /// event in the system chain.
     /// </summary>
-    private static async System.Threading.Tasks.Task AuditSearchAsync(HttpContext http, ConsentCaller caller, Guid? searched, IEnumerable<Hl7.Fhir.Model.Consent> returned,
-        IAuditTrail audit, PatientConsents consents)
+    private static async System.Threading.Tasks.Task AuditQueryAsync(HttpContext http, ConsentCaller caller, Guid? searched, IEnumerable<Guid> returned,
+        ConsentAuditEvents.FhirInteraction interaction, IAuditTrail audit, PatientConsents consents)
     {
         var context = consents.Context(http.Connection.RemoteIpAddress?.ToString());
         var query = RequestLine(http);
-        IEnumerable<Guid?> patients = searched is { } one ? [one] : returned.Select(c => PatientOf(c)).Where(p => p is not null).Distinct().ToList();
+        IEnumerable<Guid?> patients = searched is { } one ? [one] : returned.Distinct().Select(p => (Guid?)p).ToList();
         if (!patients.Any())
         {
             patients = [null];
@@ -234,7 +322,7 @@ public static class ConsentApi
         foreach (var patient in patients)
         {
             await audit.RecordAsync(ConsentAuditEvents.Accessed(context, patient, caller.Requestor,
-                patient is { } p ? PurposeOf(caller, p) : BalpCodes.Compliance, ConsentAuditEvents.FhirInteraction.Search, null, query), http.RequestAborted);
+                patient is { } p ? PurposeOf(caller, p) : BalpCodes.Compliance, interaction, null, query), http.RequestAborted);
         }
     }
 

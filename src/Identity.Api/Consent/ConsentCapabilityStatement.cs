@@ -29,7 +29,11 @@ public static class ConsentCapabilityStatement
             [
                 Interaction(TypeRestfulInteraction.Read), Interaction(TypeRestfulInteraction.Vread),
                 Interaction(TypeRestfulInteraction.Create), Interaction(TypeRestfulInteraction.Update),
-                Interaction(TypeRestfulInteraction.SearchType), Interaction(TypeRestfulInteraction.HistoryInstance),
+                Interaction(TypeRestfulInteraction.SearchType,
+                    "Paged: _count (default 50, at most 500; 0 gives only the total) and _offset, with Bundle links self, first, previous and next."),
+                Interaction(TypeRestfulInteraction.HistoryInstance, "Newest first; paged with _count and _offset."),
+                Interaction(TypeRestfulInteraction.HistoryType,
+                    "Every version of the consents you may read (your own; everyone's with system/Consent.rs), newest first; _since, _count, _offset."),
             ],
             Versioning = ResourceVersionPolicy.VersionedUpdate,
             ReadHistory = true,
@@ -75,7 +79,8 @@ public static class ConsentCapabilityStatement
         };
     }
 
-    private static ResourceInteractionComponent Interaction(TypeRestfulInteraction code) => new() { Code = code };
+    private static ResourceInteractionComponent Interaction(TypeRestfulInteraction code, string? documentation = null) =>
+        new() { Code = code, Documentation = documentation };
 
     private static CapabilityStatement.SearchParamComponent Param(string name, SearchParamType type, string? documentation) =>
         new() { Name = name, Type = type, Documentation = documentation };

@@ -6,8 +6,8 @@ namespace Identity.Api.Consent;
 /// <summary>
 /// FHIR search over Consents (PROFILES.md): <c>patient</c> (reference), <c>status</c> (token, comma = or), <c>actor</c>
 /// (reference or <c>system|value</c>, any provision level), <c>purpose</c> (token, any provision level), <c>date</c>
-/// (Consent.dateTime with eq/ne/lt/gt/le/ge/sa/eb prefixes; repeat to AND), <c>_count</c>. Unknown parameters are
-/// refused rather than silently ignored.
+/// (Consent.dateTime with eq/ne/lt/gt/le/ge/sa/eb prefixes; repeat to AND), and paging with <c>_count</c> and <c>_offset</c>
+/// (<see cref="BundlePage"/>). Unknown parameters are refused rather than silently ignored.
 /// </summary>
 public sealed record ConsentSearch(
     Guid? Patient,
@@ -15,18 +15,15 @@ public sealed record ConsentSearch(
     ImmutableArray<string> Actors,
     ImmutableArray<string> Purposes,
     ImmutableArray<(string Prefix, DateTimeOffset First, DateTimeOffset AfterLast)> Dates,
-    int Count)
+    BundlePage Page)
 {
-    public const int DefaultCount = 50;
-    public const int MaxCount = 500;
-
-    private static readonly string[] Known = ["patient", "status", "actor", "purpose", "date", "_count", "_format"];
+    private static readonly string[] Known = ["patient", "status", "actor", "purpose", "date", BundlePage.CountParameter, BundlePage.OffsetParameter, "_format"];
 
     public static (ConsentSearch? Search, string? Error) Parse(IQueryCollection query)
     {
         if (query.Keys.FirstOrDefault(k => !Known.Contains(k)) is { } unknown)
         {
-            return (null, $"The search parameter '{unknown}' is not supported; supported: patient, status, actor, purpose, date, _count.");
+            return (null, $"The search parameter '{unknown}' is not supported; supported: patient, status, actor, purpose, date, _count, _offset.");
         }
         Guid? patient = null;
         if (query.TryGetValue("patient", out var patients))
@@ -50,12 +47,12 @@ public sealed record ConsentSearch(
             }
             dates.Add((prefix, range.First, range.AfterLast));
         }
-        var count = DefaultCount;
-        if (query.TryGetValue("_count", out var counts) && (!int.TryParse(counts.ToString(), out count) || count < 0))
+        var (page, pageError) = BundlePage.Parse(query);
+        if (page is null)
         {
-            return (null, "_count must be a non-negative integer.");
+            return (null, pageError);
         }
-        return (new ConsentSearch(patient, Tokens(query["status"]), Tokens(query["actor"]), Tokens(query["purpose"]), dates.ToImmutable(), Math.Min(count, MaxCount)), null);
+        return (new ConsentSearch(patient, Tokens(query["status"]), Tokens(query["actor"]), Tokens(query["purpose"]), dates.ToImmutable(), page), null);
     }
 
     public bool Matches(Hl7.Fhir.Model.Consent consent)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using System.Text.Json;
 using Hl7.Fhir.Model;
 using Identity.Api.Apis;
 using Identity.Api.Tokens;
@@ -16,9 +17,9 @@ namespace Identity.Api.Consent;
 /// A wildcard SMART scope (<c>patient/*.rs</c>) is also asked about every resource type the patient's consents name, so a
 /// deny of one type removes the wildcard. The grant Consent's period is the grant lifetime (<c>Consent:GrantDays</c>).
 /// </summary>
-public sealed class GrantConsentRecorder(
-    IGrainFactory grains, PatientConsents consents, IOpenIddictAuthorizationManager authorizations, NetworkCatalog networkCatalog,
-    TimeProvider time, IConfiguration configuration) : IGrantConsentRecorder
+public sealed partial class GrantConsentRecorder(
+    IGrainFactory grains, PatientConsents consents, IOpenIddictAuthorizationManager authorizations, GrantRevocation revocation,
+    NetworkCatalog networkCatalog, TimeProvider time, IConfiguration configuration, ILogger<GrantConsentRecorder> logger) : IGrantConsentRecorder
 {
     private static readonly string[] Protocol = [Scopes.OpenId, Scopes.OfflineAccess];
 
@@ -36,12 +37,8 @@ public sealed class GrantConsentRecorder(
     public async System.Threading.Tasks.Task NarrowAsync(ClaimsIdentity token, CancellationToken cancellationToken = default)
     {
         if (token.GetAuthorizationId() is not { } authorizationId
-            || await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization)
-        {
-            return;
-        }
-        var properties = await authorizations.GetPropertiesAsync(authorization, cancellationToken);
-        if (!properties.TryGetValue(ConnectApi.PatientProperty, out var value) || !Guid.TryParse(value.GetString(), out var patient))
+            || await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization
+            || await PatientOfAsync(authorization, cancellationToken) is not { } patient)
         {
             return;
         }
@@ -58,7 +55,32 @@ public sealed class GrantConsentRecorder(
         token.SetResources(resources.Except(deniedNetworks));
     }
 
-    public async System.Threading.Tasks.Task RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes,
+    public async Task<string?> EndedAsync(string authorizationId, CancellationToken cancellationToken = default)
+    {
+        if (await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization
+            || await PatientOfAsync(authorization, cancellationToken) is not { } patient)
+        {
+            return null;
+        }
+        var consent = await grains.GetGrain<IPatientConsentGrain>(patient).FindByAuthorizationAsync(authorizationId);
+        var ended = consent switch
+        {
+            null => "No Consent records this grant: the patient must approve the app again.",
+            { Status: not "active" } => "The patient withdrew this app's consent.",
+            _ => EndOf(consent.Json) is { } end && end <= time.GetUtcNow()
+                ? $"The patient's consent for this app ended at {end.ToString("yyyy-MM-ddTHH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture)}: ask the patient again."
+                : null,
+        };
+        if (ended is not null)
+        {
+            // Noticed now (a period ends without anyone acting): the grant ends as a withdrawal ends it.
+            await revocation.RevokeAsync(authorizationId, cancellationToken);
+            LogGrantEnded(logger, authorizationId, consent?.ConsentId);
+        }
+        return ended;
+    }
+
+    public async Task<string> RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes,
         string authorizationId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
@@ -91,7 +113,58 @@ public sealed class GrantConsentRecorder(
         {
             throw new InvalidOperationException($"The grant Consent was refused: {result.Failure?.Message ?? result.Status.ToString()}");
         }
+        return result.Version!.ConsentId;
     }
+
+    public async System.Threading.Tasks.Task AbandonAsync(Guid patient, string authorizationId, string? consentId)
+    {
+        // Whatever failed may still be failing: each step is tried on its own, and nothing here hides the first error.
+        try
+        {
+            await revocation.RevokeAsync(authorizationId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogAbandonFailed(logger, e, "revoke the authorization", authorizationId);
+        }
+        if (consentId is null)
+        {
+            return;
+        }
+        try
+        {
+            var author = $"Patient/{patient:D}";
+            await consents.WithdrawAsync(patient, consentId, author, new ResourceReference(author), null, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogAbandonFailed(logger, e, "withdraw the grant Consent", authorizationId);
+        }
+    }
+
+    private async Task<Guid?> PatientOfAsync(object authorization, CancellationToken cancellationToken)
+    {
+        var properties = await authorizations.GetPropertiesAsync(authorization, cancellationToken);
+        return properties.TryGetValue(ConnectApi.PatientProperty, out var value) && Guid.TryParse(value.GetString(), out var patient) ? patient : null;
+    }
+
+    /// <summary>The end of the grant Consent's period (the root provision's), read without a full FHIR parse: this runs on every refresh.</summary>
+    private static DateTimeOffset? EndOf(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("provision", out var provision)
+            && provision.TryGetProperty("period", out var period)
+            && period.TryGetProperty("end", out var end) && end.ValueKind == JsonValueKind.String
+            && ConsentPeriod.From(null, end.GetString()) is { EndExclusive: { } exclusive }
+                ? exclusive
+                : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OAuth authorization {AuthorizationId} ended with its grant Consent {ConsentId}")]
+    private static partial void LogGrantEnded(ILogger logger, string authorizationId, string? consentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An unfinished approval could not {Step} (authorization {AuthorizationId})")]
+    private static partial void LogAbandonFailed(ILogger logger, Exception exception, string step, string authorizationId);
 
     private async Task<IReadOnlySet<string>> DeniedAsync(Guid patient, string clientId, IEnumerable<string> resources, IEnumerable<string> scopes)
     {

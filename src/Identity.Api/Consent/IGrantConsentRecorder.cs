@@ -16,6 +16,15 @@ public interface IGrantConsentRecorder
     /// <summary>Removes from a token about to be issued (code or refresh grant) the scopes the patient's consents now deny.</summary>
     Task NarrowAsync(ClaimsIdentity token, CancellationToken cancellationToken = default);
 
-    /// <summary>Writes the Consent for an approval: actor = the app and its networks, purpose PATRQT, scopes as data classes.</summary>
-    Task RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes, string authorizationId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Null while the Consent recording the authorization is in force. Otherwise why the grant has ended (no Consent records
+    /// it, the Consent was withdrawn, or its period is over); the authorization and its tokens are then revoked.
+    /// </summary>
+    Task<string?> EndedAsync(string authorizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the Consent for an approval: actor = the app and its networks, purpose PATRQT, scopes as data classes; returns its id.</summary>
+    Task<string> RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes, string authorizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Undoes an approval that could not be completed: revokes the authorization and withdraws its Consent if one was written.</summary>
+    Task AbandonAsync(Guid patient, string authorizationId, string? consentId);
 }

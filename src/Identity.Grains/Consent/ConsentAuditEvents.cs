@@ -51,11 +51,11 @@ public static class ConsentAuditEvents
     }
 
     /// <summary>The FHIR RESTful interactions on Consent that are audited as BALP PatientRead / PatientQuery.</summary>
-    public enum FhirInteraction { Read, VRead, Search, History }
+    public enum FhirInteraction { Read, VRead, Search, History, HistoryType }
 
     /// <summary>
     /// A FHIR read or search of a patient's consents (IHE BALP <c>PatientRead</c>: type rest, subtype read/vread,
-    /// action R; <c>PatientQuery</c>: type rest, subtype search/history-instance, action E, with the request line in
+    /// action R; <c>PatientQuery</c>: type rest, subtype search/history-instance/history-type, action E, with the request line in
     /// <c>entity.query</c>, which FHIR JSON carries as base64). Only references and search parameters are recorded,
     /// never the content returned. <paramref name="patient"/> is null only for a search that returned nobody's data
     /// (system chain). <paramref name="consentReference"/> is the consent read, e.g. <c>Consent/{id}/_history/{v}</c>.
@@ -68,6 +68,7 @@ public static class ConsentAuditEvents
             FhirInteraction.Read => ("read", "PatientRead"),
             FhirInteraction.VRead => ("vread", "PatientRead"),
             FhirInteraction.Search => ("search", "PatientQuery"),
+            FhirInteraction.HistoryType => ("history-type", "PatientQuery"),
             _ => ("history-instance", "PatientQuery"),
         };
         var isRead = interaction is FhirInteraction.Read or FhirInteraction.VRead;

@@ -110,6 +110,90 @@ public sealed class ConsentFhirApiTests(ConsentTestFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Search_results_are_paged_with_next_and_previous_links()
+    {
+        using var flow = new OAuthFlow(factory);
+        var patient = await flow.RegisterPatientAsync(verified: false);
+        foreach (var file in new[] { "svc-permit-network-treat.json", "svc-deny-clinic-b.json", "svc-permit-inactive.json", "svc-deny-except-btg.json" })
+        {
+            var (status, body, _) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", ConsentVectors.ForPatient(ConsentVectors.Valid(file), patient));
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+        }
+
+        var (firstStatus, first, _) = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent?patient=Patient/{patient:D}&_count=3");
+        Assert.True(firstStatus == HttpStatusCode.OK, first.ToString());
+        var firstLinks = Links(first);
+        Assert.Equal((4, 3), (first.GetProperty("total").GetInt32(), first.GetProperty("entry").GetArrayLength()));
+        Assert.Equal(["self", "first", "next"], firstLinks.Keys.ToArray());
+        Assert.Contains($"patient=Patient%2F{patient:D}", firstLinks["next"], StringComparison.Ordinal);
+        Assert.EndsWith("_count=3&_offset=3", firstLinks["next"], StringComparison.Ordinal);
+
+        var (_, second, _) = await SendAsync(flow.Browser.Http, HttpMethod.Get, new Uri(firstLinks["next"]).PathAndQuery);
+        var secondLinks = Links(second);
+        Assert.Equal(1, second.GetProperty("entry").GetArrayLength());
+        Assert.Equal(["self", "first", "previous"], secondLinks.Keys.ToArray());
+        Assert.EndsWith("_count=3&_offset=0", secondLinks["previous"], StringComparison.Ordinal);
+        var ids = first.GetProperty("entry").EnumerateArray().Concat(second.GetProperty("entry").EnumerateArray())
+            .Select(e => e.GetProperty("resource").GetProperty("id").GetString()).ToHashSet();
+        Assert.Equal(4, ids.Count);
+
+        var (_, totalOnly, _) = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent?patient=Patient/{patient:D}&_count=0");
+        Assert.Equal(4, totalOnly.GetProperty("total").GetInt32());
+        Assert.False(totalOnly.TryGetProperty("entry", out _));
+        Assert.Equal(["self", "first"], Links(totalOnly).Keys.ToArray());
+        var (badOffset, outcome, _) = await SendAsync(flow.Browser.Http, HttpMethod.Get, $"/fhir/Consent?patient=Patient/{patient:D}&_offset=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, badOffset);
+        Assert.Equal("OperationOutcome", outcome.GetProperty("resourceType").GetString());
+    }
+
+    [Fact]
+    public async Task Type_level_history_lists_every_version_the_caller_may_read_newest_first()
+    {
+        using var owner = new OAuthFlow(factory);
+        using var other = new OAuthFlow(factory);
+        var patient = await owner.RegisterPatientAsync(verified: false);
+        var otherPatient = await other.RegisterPatientAsync(verified: false);
+        var (_, created, _) = await SendAsync(owner.Browser.Http, HttpMethod.Post, "/fhir/Consent",
+            ConsentVectors.ForPatient(ConsentVectors.Valid("svc-permit-network-treat.json"), patient));
+        var changed = JsonNode.Parse(created.GetRawText())!;
+        changed["status"] = "inactive";
+        var (updated, _, _) = await SendAsync(owner.Browser.Http, HttpMethod.Put, $"/fhir/Consent/{created.GetProperty("id").GetString()}", changed.ToJsonString(), "W/\"1\"");
+        Assert.Equal(HttpStatusCode.OK, updated);
+        await SendAsync(owner.Browser.Http, HttpMethod.Post, "/fhir/Consent", ConsentVectors.ForPatient(ConsentVectors.Valid("svc-deny-clinic-b.json"), patient));
+        await SendAsync(other.Browser.Http, HttpMethod.Post, "/fhir/Consent", ConsentVectors.ForPatient(ConsentVectors.Valid("svc-deny-clinic-b.json"), otherPatient));
+
+        var (status, history, _) = await SendAsync(owner.Browser.Http, HttpMethod.Get, "/fhir/Consent/_history?_count=2");
+
+        Assert.True(status == HttpStatusCode.OK, history.ToString());
+        Assert.Equal(("history", 3), (history.GetProperty("type").GetString(), history.GetProperty("total").GetInt32()));
+        var entries = history.GetProperty("entry").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal($"Patient/{patient:D}", e.GetProperty("resource").GetProperty("patient").GetProperty("reference").GetString()));
+        var times = entries.Select(e => e.GetProperty("response").GetProperty("lastModified").GetDateTimeOffset()).ToList();
+        Assert.True(times[0] >= times[1]);
+        var next = Links(history)["next"];
+        Assert.StartsWith("http://localhost/fhir/Consent/_history?", next, StringComparison.Ordinal);
+        var (_, rest, _) = await SendAsync(owner.Browser.Http, HttpMethod.Get, new Uri(next).PathAndQuery);
+        Assert.Equal(1, rest.GetProperty("entry").GetArrayLength());
+
+        var (_, others, _) = await SendAsync(other.Browser.Http, HttpMethod.Get, "/fhir/Consent/_history");
+        Assert.Equal(1, others.GetProperty("total").GetInt32());
+        var compliance = await ClientTokenAsync(owner, ConsentTestFactory.Compliance, ConsentTestFactory.ComplianceSecret, "system/Consent.rs");
+        var (_, everyone, _) = await SendAsync(owner.Backchannel, HttpMethod.Get, "/fhir/Consent/_history?_count=500", bearer: compliance);
+        var patients = everyone.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("patient").GetProperty("reference").GetString()).ToHashSet();
+        Assert.Contains($"Patient/{patient:D}", patients);
+        Assert.Contains($"Patient/{otherPatient:D}", patients);
+        var future = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await SendAsync(owner.Browser.Http, HttpMethod.Get, $"/fhir/Consent/_history?_since={future}")).Body.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(owner.Browser.Http, HttpMethod.Get, "/fhir/Consent/_history?patient=x")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(owner.Browser.Http, HttpMethod.Get, "/fhir/Consent/_history?_since=yesterday")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(owner.Backchannel, HttpMethod.Get, "/fhir/Consent/_history")).Status);
+    }
+
+    private static Dictionary<string, string> Links(System.Text.Json.JsonElement bundle) =>
+        bundle.GetProperty("link").EnumerateArray().ToDictionary(l => l.GetProperty("relation").GetString()!, l => l.GetProperty("url").GetString()!);
+
+    [Fact]
     public async Task Patients_see_only_their_own_consents_and_compliance_reads_all()
     {
         using var owner = new OAuthFlow(factory);
@@ -144,6 +228,8 @@ public sealed class ConsentFhirApiTests(ConsentTestFactory factory) : IClassFixt
         Assert.Equal(["patient", "status", "actor", "purpose", "date"],
             resources["Consent"].GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.Equal("versioned-update", resources["Consent"].GetProperty("versioning").GetString());
+        Assert.Equal(["read", "vread", "create", "update", "search-type", "history-instance", "history-type"],
+            resources["Consent"].GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()));
         Assert.True(resources.ContainsKey("AuditEvent"));
     }
 

@@ -87,12 +87,17 @@ public sealed partial class OAuthFlow(IdentityApiFactory factory) : IDisposable
             return CallbackQuery(page);
         }
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var html = await page.Content.ReadAsStringAsync();
-        var form = HiddenInputs(html);
-        form["consent_decision"] = allow ? "allow" : "deny";
-        using var decided = await Browser.Http.PostAsync("/connect/authorize", new FormUrlEncodedContent(form));
+        using var decided = await DecideAsync(await page.Content.ReadAsStringAsync(), allow);
         Assert.Equal(HttpStatusCode.Redirect, decided.StatusCode);
         return CallbackQuery(decided);
+    }
+
+    /// <summary>Submits the consent screen in <paramref name="consentHtml"/> with the patient's decision; returns the answer as is.</summary>
+    public async Task<HttpResponseMessage> DecideAsync(string consentHtml, bool allow = true)
+    {
+        var form = HiddenInputs(consentHtml);
+        form["consent_decision"] = allow ? "allow" : "deny";
+        return await Browser.Http.PostAsync("/connect/authorize", new FormUrlEncodedContent(form));
     }
 
     public string ConsentHtml { get; private set; } = "";
