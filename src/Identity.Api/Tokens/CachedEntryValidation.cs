@@ -12,22 +12,43 @@ namespace Identity.Api.Tokens;
 /// <summary>
 /// Token entry and authorization entry validation (kept on, GHSA-cxgj-hwwh-855g) in both the server stack (introspection,
 /// userinfo, presented tokens) and the validation stack (this service's own APIs), answered from <see cref="TokenStateCache"/>
-/// when an access token or its authorization was read as valid moments ago. Otherwise OpenIddict's own handler decides,
-/// exactly as before, and a "valid" verdict is remembered. Refresh tokens and codes always go to OpenIddict's handler.
+/// when an access token or its authorization was read as valid moments ago. Otherwise OpenIddict's own handlers decide,
+/// exactly as before, and a "valid" verdict is remembered with the epoch read before the entry was. Refresh tokens and
+/// codes always go to OpenIddict's handlers. Two steps, in the places of the handlers they wrap:
+/// <see cref="CachedEntryRestore"/> (the entry's properties) and this one (status of the entry and its authorization).
 /// </summary>
 public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenIddictAuthorizationManager authorizations, TokenStateCache cache) :
     IOpenIddictServerHandler<ServerValidateToken>,
     IOpenIddictValidationHandler<ValidationValidateToken>
 {
+    // Per token: one request can validate several (token exchange: subject and actor tokens).
+    internal static string AnsweredFromCache(string tokenId) => "identityconsent:token-state:cached:" + tokenId;
+
+    internal static string EpochBeforeRead(string tokenId) => "identityconsent:token-state:epoch:" + tokenId;
+
     public static IEnumerable<OpenIddictServerHandlerDescriptor> ServerReplaced { get; } =
-        [ServerProtection.ValidateTokenEntry.Descriptor, ServerProtection.ValidateAuthorizationEntry.Descriptor];
+    [
+        ServerProtection.RestoreTokenEntryProperties.Descriptor,
+        ServerProtection.ValidateTokenEntry.Descriptor,
+        ServerProtection.ValidateAuthorizationEntry.Descriptor,
+    ];
 
     public static IEnumerable<OpenIddictValidationHandlerDescriptor> ValidationReplaced { get; } =
-        [ValidationProtection.ValidateTokenEntry.Descriptor, ValidationProtection.ValidateAuthorizationEntry.Descriptor];
+    [
+        ValidationProtection.RestoreTokenEntryProperties.Descriptor,
+        ValidationProtection.ValidateTokenEntry.Descriptor,
+        ValidationProtection.ValidateAuthorizationEntry.Descriptor,
+    ];
 
-    /// <summary>One handler in the token entry's place; it also checks the authorization, which runs right after it.</summary>
     public static IEnumerable<OpenIddictServerHandlerDescriptor> ServerDescriptors { get; } =
     [
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ServerValidateToken>()
+            .AddFilter<OpenIddictServerHandlerFilters.RequireDegradedModeDisabled>()
+            .AddFilter<OpenIddictServerHandlerFilters.RequireTokenStorageEnabled>()
+            .UseScopedHandler<CachedEntryRestore>()
+            .SetOrder(ServerProtection.RestoreTokenEntryProperties.Descriptor.Order)
+            .SetType(OpenIddictServerHandlerType.Custom).Build(),
+        // In the token entry's place; the authorization check it also makes came right after it.
         OpenIddictServerHandlerDescriptor.CreateBuilder<ServerValidateToken>()
             .AddFilter<OpenIddictServerHandlerFilters.RequireDegradedModeDisabled>()
             .UseScopedHandler<CachedEntryValidation>()
@@ -38,6 +59,11 @@ public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenI
     public static IEnumerable<OpenIddictValidationHandlerDescriptor> ValidationDescriptors { get; } =
     [
         OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidationValidateToken>()
+            .AddFilter<OpenIddictValidationHandlerFilters.RequireTokenEntryValidationEnabled>()
+            .UseScopedHandler<CachedEntryRestore>()
+            .SetOrder(ValidationProtection.RestoreTokenEntryProperties.Descriptor.Order)
+            .SetType(OpenIddictValidationHandlerType.Custom).Build(),
+        OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidationValidateToken>()
             .UseScopedHandler<CachedEntryValidation>()
             .SetOrder(ValidationProtection.ValidateTokenEntry.Descriptor.Order)
             .SetType(OpenIddictValidationHandlerType.Custom).Build(),
@@ -45,19 +71,17 @@ public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenI
 
     public async ValueTask HandleAsync(ServerValidateToken context)
     {
-        var accessToken = context.Principal?.HasTokenType(TokenTypeIdentifiers.AccessToken) is true;
         if (!context.Options.DisableTokenStorage && !string.IsNullOrEmpty(context.TokenId)
-            && !(accessToken && cache.IsValidToken(context.TokenId)))
+            && !context.Transaction.Properties.ContainsKey(AnsweredFromCache(context.TokenId)))
         {
-            var epoch = cache.Epoch;
             await new ServerProtection.ValidateTokenEntry(tokens).HandleAsync(context);
             if (context.IsRejected)
             {
                 return;
             }
-            if (accessToken)
+            if (context.Principal is { } principal && principal.HasTokenType(TokenTypeIdentifiers.AccessToken) && !context.IsReferenceToken)
             {
-                cache.RememberValidToken(context.TokenId, epoch);
+                cache.RememberValidToken(context.TokenId, TokenEntrySnapshot.Of(principal), EpochOf(context.Transaction.Properties, context.TokenId));
             }
         }
         if (!context.Options.DisableAuthorizationStorage && !string.IsNullOrEmpty(context.AuthorizationId)
@@ -74,16 +98,19 @@ public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenI
 
     public async ValueTask HandleAsync(ValidationValidateToken context)
     {
-        if (context.Options.EnableTokenEntryValidation && !string.IsNullOrEmpty(context.TokenId) && !cache.IsValidToken(context.TokenId))
+        if (context.Options.EnableTokenEntryValidation && !string.IsNullOrEmpty(context.TokenId)
+            && !context.Transaction.Properties.ContainsKey(AnsweredFromCache(context.TokenId)))
         {
-            var epoch = cache.Epoch;
             await new ValidationProtection.ValidateTokenEntry(tokens).HandleAsync(context);
             if (context.IsRejected)
             {
                 return;
             }
             // The validation stack accepts access tokens only.
-            cache.RememberValidToken(context.TokenId, epoch);
+            if (!context.IsReferenceToken && context.Principal is { } principal)
+            {
+                cache.RememberValidToken(context.TokenId, TokenEntrySnapshot.Of(principal), EpochOf(context.Transaction.Properties, context.TokenId));
+            }
         }
         if (context.Options.EnableAuthorizationEntryValidation && !string.IsNullOrEmpty(context.AuthorizationId)
             && !cache.IsValidAuthorization(context.AuthorizationId))
@@ -96,4 +123,8 @@ public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenI
             }
         }
     }
+
+    /// <summary>The epoch read before the entry was; without one (nothing was read through us) nothing may be remembered.</summary>
+    private static long EpochOf(IDictionary<string, object?> properties, string tokenId) =>
+        properties.TryGetValue(EpochBeforeRead(tokenId), out var epoch) && epoch is long value ? value : long.MinValue;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Identity.Api.Tokens;
 
@@ -16,7 +17,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
 {
     private const int MaximumEntries = 200_000;
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _validTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, TokenEntrySnapshot Entry)> _validTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _validAuthorizations = new(StringComparer.Ordinal);
     private readonly TimeSpan _lifetime = TimeSpan.FromMilliseconds(Math.Max(0, settings.ValidityCacheMilliseconds));
     private long _epoch;
@@ -27,13 +28,21 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
     /// <summary>Read before going to the store; pass to <see cref="RememberValidToken"/> or <see cref="RememberValidAuthorization"/>.</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 
-    public bool IsValidToken(string tokenId) => IsFresh(_validTokens, tokenId);
+    /// <summary>The entry of an access token read as valid moments ago, with what the store said about it.</summary>
+    public bool TryGetValidToken(string tokenId, [NotNullWhen(true)] out TokenEntrySnapshot? entry)
+    {
+        entry = Enabled && _validTokens.TryGetValue(tokenId, out var cached) && time.GetUtcNow() < cached.Until ? cached.Entry : null;
+        return entry is not null;
+    }
 
-    public bool IsValidAuthorization(string authorizationId) => IsFresh(_validAuthorizations, authorizationId);
+    public bool IsValidAuthorization(string authorizationId) =>
+        Enabled && _validAuthorizations.TryGetValue(authorizationId, out var until) && time.GetUtcNow() < until;
 
-    public void RememberValidToken(string tokenId, long epoch) => Remember(_validTokens, tokenId, epoch);
+    public void RememberValidToken(string tokenId, TokenEntrySnapshot entry, long epoch) =>
+        Remember(_validTokens, tokenId, (time.GetUtcNow() + _lifetime, entry), epoch);
 
-    public void RememberValidAuthorization(string authorizationId, long epoch) => Remember(_validAuthorizations, authorizationId, epoch);
+    public void RememberValidAuthorization(string authorizationId, long epoch) =>
+        Remember(_validAuthorizations, authorizationId, time.GetUtcNow() + _lifetime, epoch);
 
     /// <summary>Drops what a change may have made stale: one token, one authorization, or everything.</summary>
     public void Forget(TokenStateChange change)
@@ -64,10 +73,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
         Forget(TokenStateChange.Everything);
     }
 
-    private bool IsFresh(ConcurrentDictionary<string, DateTimeOffset> entries, string id) =>
-        Enabled && entries.TryGetValue(id, out var until) && time.GetUtcNow() < until;
-
-    private void Remember(ConcurrentDictionary<string, DateTimeOffset> entries, string id, long epoch)
+    private void Remember<T>(ConcurrentDictionary<string, T> entries, string id, T value, long epoch)
     {
         if (!Enabled)
         {
@@ -77,7 +83,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
         {
             entries.Clear();
         }
-        entries[id] = time.GetUtcNow() + _lifetime;
+        entries[id] = value;
         // A change that landed while this was being written must win: undo if the epoch moved.
         if (Epoch != epoch)
         {

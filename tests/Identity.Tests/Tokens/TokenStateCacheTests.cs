@@ -14,17 +14,18 @@ namespace Identity.Tests.Tokens;
 public sealed class TokenStateCacheTests
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+    private static readonly TokenEntrySnapshot Entry = new(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1), "a1", "access_token");
 
     [Fact]
     public void Remembered_validity_lapses_after_its_lifetime()
     {
         var (cache, clock) = Cache();
-        cache.RememberValidToken("t1", cache.Epoch);
-        Assert.True(cache.IsValidToken("t1"));
+        cache.RememberValidToken("t1", Entry, cache.Epoch);
+        Assert.True(cache.TryGetValidToken("t1", out _));
 
         clock.Offset += Lifetime;
 
-        Assert.False(cache.IsValidToken("t1"));
+        Assert.False(cache.TryGetValidToken("t1", out _));
     }
 
     [Fact]
@@ -44,16 +45,16 @@ public sealed class TokenStateCacheTests
     public void Changes_forget_their_entry_and_bulk_changes_forget_everything()
     {
         var (cache, _) = Cache();
-        cache.RememberValidToken("t1", cache.Epoch);
-        cache.RememberValidToken("t2", cache.Epoch);
+        cache.RememberValidToken("t1", Entry, cache.Epoch);
+        cache.RememberValidToken("t2", Entry, cache.Epoch);
         cache.RememberValidAuthorization("a1", cache.Epoch);
 
         cache.Forget(TokenStateChange.OfToken("t1"));
-        Assert.False(cache.IsValidToken("t1"));
-        Assert.True(cache.IsValidToken("t2"));
+        Assert.False(cache.TryGetValidToken("t1", out _));
+        Assert.True(cache.TryGetValidToken("t2", out _));
 
         cache.Forget(TokenStateChange.Everything);
-        Assert.False(cache.IsValidToken("t2"));
+        Assert.False(cache.TryGetValidToken("t2", out _));
         Assert.False(cache.IsValidAuthorization("a1"));
     }
 
@@ -61,15 +62,15 @@ public sealed class TokenStateCacheTests
     public void Suspended_cache_answers_nothing_and_remembers_nothing()
     {
         var (cache, _) = Cache();
-        cache.RememberValidToken("t1", cache.Epoch);
+        cache.RememberValidToken("t1", Entry, cache.Epoch);
 
         cache.Suspend(true);
-        cache.RememberValidToken("t2", cache.Epoch);
-        Assert.False(cache.IsValidToken("t1"));
+        cache.RememberValidToken("t2", Entry, cache.Epoch);
+        Assert.False(cache.TryGetValidToken("t1", out _));
 
         cache.Suspend(false);
-        Assert.False(cache.IsValidToken("t1"));
-        Assert.False(cache.IsValidToken("t2"));
+        Assert.False(cache.TryGetValidToken("t1", out _));
+        Assert.False(cache.TryGetValidToken("t2", out _));
     }
 
     [Theory]
