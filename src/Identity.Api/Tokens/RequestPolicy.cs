@@ -72,7 +72,10 @@ public sealed class RequestPolicy(NetworkCatalog networks, IOpenIddictApplicatio
         {
             return null;
         }
-        var allowed = await AllowedScopesAsync(clientId);
+        if (await AllowedScopesAsync(clientId) is not { } allowed)
+        {
+            return (Errors.InvalidClient, "The client is not registered.");
+        }
         foreach (var scope in scopes)
         {
             if (!TokenScopes.Static.Contains(scope) && SmartScope.Parse(scope) is null && await networks.FindByScopeAsync(scope) is null)
@@ -87,11 +90,16 @@ public sealed class RequestPolicy(NetworkCatalog networks, IOpenIddictApplicatio
         return null;
     }
 
-    private async ValueTask<IReadOnlyCollection<string>> AllowedScopesAsync(string? clientId)
+    /// <summary>The scopes the client may ask for; none for a request without client_id, null for an unknown client.</summary>
+    private async ValueTask<IReadOnlyCollection<string>?> AllowedScopesAsync(string? clientId)
     {
-        if (string.IsNullOrEmpty(clientId) || await applications.FindByClientIdAsync(clientId) is not { } application)
+        if (string.IsNullOrEmpty(clientId))
         {
             return [];
+        }
+        if (await applications.FindByClientIdAsync(clientId) is not { } application)
+        {
+            return null;
         }
         var permissions = await applications.GetPermissionsAsync(application);
         return [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal))

@@ -39,6 +39,7 @@ public static class TokenServiceHostingExtensions
             {
                 core.UseEntityFrameworkCore().UseDbContext<TokenDbContext>();
                 core.ReplaceTokenStore<OpenIddictEntityFrameworkCoreToken, TokenEntryStore>(ServiceLifetime.Scoped);
+                core.ReplaceApplicationStore<OpenIddictEntityFrameworkCoreApplication, ApplicationEntryStore>(ServiceLifetime.Scoped);
                 core.ReplaceAuthorizationStore<OpenIddictEntityFrameworkCoreAuthorization, AuthorizationEntryStore>(ServiceLifetime.Scoped);
                 core.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
             })

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using OpenIddict.EntityFrameworkCore.Models;
 
 namespace Identity.Api.Tokens;
 
@@ -12,6 +13,8 @@ namespace Identity.Api.Tokens;
 /// (<see cref="TokenEntryStore"/>, <see cref="AuthorizationEntryStore"/>), here and on every other instance
 /// (<see cref="ITokenStateFanOut"/>). A read that started before a change never re-populates the cache after it: each
 /// change advances an epoch, and a result is remembered only if the epoch it was read under is still current.
+/// Registered clients are remembered the same way (<see cref="ApplicationEntryStore"/>): every client authentication
+/// looks its client up, and any change to any client makes every instance forget them all.
 /// </summary>
 public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
 {
@@ -19,6 +22,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, TokenEntrySnapshot Entry)> _validTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _validAuthorizations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, OpenIddictEntityFrameworkCoreApplication Client)> _clients = new(StringComparer.Ordinal);
     private readonly TimeSpan _lifetime = TimeSpan.FromMilliseconds(Math.Max(0, settings.ValidityCacheMilliseconds));
     private long _epoch;
     private volatile bool _suspended;
@@ -37,6 +41,16 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
 
     public bool IsValidAuthorization(string authorizationId) =>
         Enabled && _validAuthorizations.TryGetValue(authorizationId, out var until) && time.GetUtcNow() < until;
+
+    /// <summary>A client read moments ago; the caller must not change it (hand out copies).</summary>
+    public bool TryGetClient(string clientId, [NotNullWhen(true)] out OpenIddictEntityFrameworkCoreApplication? client)
+    {
+        client = Enabled && _clients.TryGetValue(clientId, out var cached) && time.GetUtcNow() < cached.Until ? cached.Client : null;
+        return client is not null;
+    }
+
+    public void RememberClient(string clientId, OpenIddictEntityFrameworkCoreApplication client, long epoch) =>
+        Remember(_clients, clientId, (time.GetUtcNow() + _lifetime, client), epoch);
 
     public void RememberValidToken(string tokenId, TokenEntrySnapshot entry, long epoch) =>
         Remember(_validTokens, tokenId, (time.GetUtcNow() + _lifetime, entry), epoch);
@@ -59,6 +73,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
             default:
                 _validTokens.Clear();
                 _validAuthorizations.Clear();
+                _clients.Clear();
                 break;
         }
     }

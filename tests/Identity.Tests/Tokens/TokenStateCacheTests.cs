@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Identity.Api.Tokens;
 using Identity.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Tokens;
 
@@ -99,6 +100,25 @@ public sealed class TokenStateCacheTests
         await RevokeAsync(flow, token);
 
         Assert.False((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_deleted_client_cannot_authenticate_even_right_after_it_did()
+    {
+        await using var factory = new TokenTestFactory();
+        factory.Settings["Tokens:ValidityCacheMilliseconds"] = "600000";
+        using var flow = new OAuthFlow(factory);
+        await NetworkTokenAsync(flow);
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ClientRegistry>().DeleteAsync(OAuthFlow.DemoNetwork));
+        }
+
+        var (status, body) = await flow.TokenAsync(new() { ["grant_type"] = "client_credentials", ["scope"] = "network:demo" },
+            OAuthFlow.Basic(OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret));
+        Assert.True(status == HttpStatusCode.Unauthorized, body.ToString());
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
     }
 
     [Fact]
