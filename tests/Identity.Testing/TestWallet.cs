@@ -61,7 +61,8 @@ public sealed class TestWallet : IDisposable
     {
         var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(keyFile));
-        return new TestWallet(now, country, key, X509Certificate2.CreateFromPem(File.ReadAllText(certificateFile)), ed25519DeviceKey: false);
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificateFile));
+        return new TestWallet(now, country, key, certificate.CopyWithPrivateKey(key), ed25519DeviceKey: false);
     }
 
     /// <summary>Writes the IACA certificate (PEM, for a verifier's trust folder) and its private key (PKCS#8 PEM), for <see cref="LoadIssuer"/>.</summary>
