@@ -106,18 +106,9 @@ public sealed class ClusterProcesses : IAsyncDisposable
             {
                 cluster.AddApi();
             }
-            // Silos and the first API start together (the schema installer serializes them); the other APIs after it,
-            // so that one process applies the token store migrations and seeds the configured clients.
-            var first = cluster._silos.Select(cluster.StartSiloAsync).ToList();
-            if (cluster._apis.Count > 0)
-            {
-                first.Add(cluster.StartApiAsync(cluster._apis[0]));
-            }
-            await Task.WhenAll(first);
-            foreach (var api in cluster._apis.Skip(1))
-            {
-                await cluster.StartApiAsync(api);
-            }
+            // Every process starts at once, as after a deployment: the silos' schema installer and the APIs' token store
+            // migrations and client seed each serialize themselves.
+            await Task.WhenAll(cluster._silos.Select(cluster.StartSiloAsync).Concat(cluster._apis.Select(cluster.StartApiAsync)));
             return cluster;
         }
         catch
