@@ -1,5 +1,3 @@
-using Identity.Tests.Infrastructure;
-
 namespace Identity.Tests.Cluster;
 
 /// <summary>
