@@ -8,7 +8,8 @@
 #   bench/cluster-load.sh SILOS [SECONDS] [CONCURRENCY]
 #
 # PGHOST/PGPORT/PGUSER (default 127.0.0.1:55432 postgres, trust) name a server the script may create a database on;
-# ACTIVATE_SECONDS=N adds a registrations-only phase after the measured load and prints RSS and grain rows around it.
+# ACTIVATE_SECONDS=N adds a new-patients-only phase (registrations and enrolments) after the measured load and prints
+# RSS and grain rows around it.
 # KEEP_DB=1 keeps the database afterwards. Every process the script started is stopped on exit.
 set -euo pipefail
 SILOS=${1:?usage: cluster-load.sh SILOS [SECONDS] [CONCURRENCY]}
@@ -23,7 +24,7 @@ for f in "$SILO" "$API/Identity.Api.dll" "$LOAD"; do [[ -f $f ]] || { echo "buil
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 DB=bench_cluster_$(date +%s)_$$
-LOGS=$(mktemp -d /tmp/cluster-load.XXXX)
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/cluster-load.XXXX")
 PIDS=()
 REDIS_PORT=$(port)
 cleanup() {
@@ -35,6 +36,8 @@ cleanup() {
 trap cleanup EXIT
 
 psql -q -d postgres -c "CREATE DATABASE $DB" >/dev/null
+# The issuing authority of the load's mDL enrolments; the API trusts its IACA.
+dotnet "$LOAD" --init-iaca "$LOGS/iaca"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --logfile "$LOGS/redis.log" >/dev/null
 
 export Orleans__Mode=Cluster Orleans__ClusterId=bench Orleans__ServiceId=bench
@@ -61,6 +64,7 @@ done
 HTTP=$(port)
 Orleans__SiloPort=$(port) Orleans__GatewayPort=$(port) ASPNETCORE_URLS=http://127.0.0.1:$HTTP ASPNETCORE_ENVIRONMENT=Development \
   Passkeys__ServerDomain=localhost Passkeys__Origins__0=http://localhost RateLimits__Authentication__PermitLimit=1000000 \
+  Tokens__Issuer=http://localhost Enrollment__TrustFolder="$LOGS/iaca/trust" \
   dotnet "$API/Identity.Api.dll" --contentRoot "$API" >"$LOGS/api.log" 2>&1 &
 PIDS+=($!)
 curl --retry 120 --retry-delay 1 --retry-connrefused --retry-all-errors -sf -o /dev/null "http://127.0.0.1:$HTTP/health/ready"
@@ -77,7 +81,7 @@ PG_BEFORE=$(counters)
 CPU_BEFORE=$(cpu $(printf '/proc/%s/stat ' "${PIDS[@]}")); PGB_BEFORE=$(backends); PGCPU_BEFORE=$(cpu $PGB_BEFORE)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "load driver CPU: %U s user + %S s system over %e s" \
-  dotnet "$LOAD" --api "http://127.0.0.1:$HTTP" --seconds "$SECONDS_MEASURED" --concurrency "$CONCURRENCY" --label "$SILOS silo(s) + API"
+  dotnet "$LOAD" --iaca "$LOGS/iaca" --api "http://127.0.0.1:$HTTP" --seconds "$SECONDS_MEASURED" --concurrency "$CONCURRENCY" --label "$SILOS silo(s) + API"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "CPU s of silos+API during the load (warm-up included): $CPU_BEFORE -> $(cpu $(printf '/proc/%s/stat ' "${PIDS[@]}"));" \
   "PostgreSQL backends of the database (those alive before and after): $PGCPU_BEFORE -> $(cpu $(comm -12 <(echo "$PGB_BEFORE" | tr ' ' '\n' | sort) <(backends | tr ' ' '\n' | sort)))"
@@ -90,7 +94,7 @@ if [[ ${ACTIVATE_SECONDS:-0} -gt 0 ]]; then
   # Memory per activation: registrations only, on warmed processes (JIT and pools done); grains stay active (15 min).
   ROWS_BEFORE=$(psql -tA -d "$DB" -c "SELECT count(*) FROM orleansstorage")
   RSS_BEFORE=$(rss)
-  dotnet "$LOAD" --api "http://127.0.0.1:$HTTP" --seconds "$ACTIVATE_SECONDS" --warmup 0 --concurrency "$CONCURRENCY" --register 1 --label "activation phase" | tail -1
+  dotnet "$LOAD" --iaca "$LOGS/iaca" --api "http://127.0.0.1:$HTTP" --seconds "$ACTIVATE_SECONDS" --warmup 0 --concurrency "$CONCURRENCY" --register 1 --label "activation phase" | tail -1
   sleep 1
   echo "activation phase: grain rows $ROWS_BEFORE -> $(psql -tA -d "$DB" -c "SELECT count(*) FROM orleansstorage"); RSS MiB before: $RSS_BEFORE; after: $(rss)"
 fi

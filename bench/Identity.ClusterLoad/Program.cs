@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace Identity.ClusterLoad;
@@ -10,13 +9,16 @@ namespace Identity.ClusterLoad;
 /// <summary>
 /// Closed-loop mixed load against the API processes of a running cluster (bench/cluster-load.sh; bench/README.md,
 /// "Cluster load"): N workers, each keeping its own patients (one cookie jar and one software ES256 authenticator per
-/// patient), pick registrations (25 %, --register), passkey sign-ins (the rest × 0.85) and passkey renames, every request to a randomly chosen API. An
-/// operation is the whole ceremony (options + response: two requests for registration and sign-in, one for rename).
-/// Operations finished during the warm-up are not counted. Nothing is retried: a failure is counted and reported.
+/// patient), pick operations in the proportions of <see cref="LoadMix"/> (the cluster tests' mix; --register sets the
+/// share of new patients) and run them with <see cref="Ceremonies"/>, every request to a randomly chosen API: passkey
+/// registrations and mDL enrolments (a test wallet whose IACA the APIs trust, --iaca), sign-ins, added and renamed
+/// passkeys, FHIR Consent creations and updates, and client_credentials token requests. An operation is the whole
+/// ceremony (registration and sign-in 2 requests, enrolment 6, rename, consent change and token 1). Operations finished
+/// during the warm-up are not counted. Nothing is retried: a failure is counted and reported.
 /// </summary>
 internal static class Program
 {
-    private const string Origin = "http://localhost";
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private static async Task<int> Main(string[] args)
     {
@@ -27,7 +29,9 @@ internal static class Program
             ["concurrency"] = "16",
             ["label"] = "",
             ["seed"] = "8",
-            ["register"] = "0.25",
+            ["register"] = LoadMix.DefaultNewPatientShare.ToString(CultureInfo.InvariantCulture),
+            ["iaca"] = "",
+            ["init-iaca"] = "",
         };
         var apis = new List<Uri>();
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -41,16 +45,26 @@ internal static class Program
                 options[args[i].TrimStart('-')] = args[i + 1];
             }
         }
-        if (apis.Count == 0 || apis.Any(api => !api.IsLoopback))
+        if (options["init-iaca"] is { Length: > 0 } folder)
         {
-            Console.Error.WriteLine("usage: --api http://127.0.0.1:PORT [--api …] [--seconds 30] [--warmup 5] [--concurrency 16] (loopback only)");
+            // Before the APIs start: an issuing authority for the load's licences; the APIs trust {folder}/trust.
+            using var issuer = new TestWallet(DateTimeOffset.UtcNow);
+            Directory.CreateDirectory(Path.Combine(folder, "trust"));
+            issuer.SaveIssuer(IacaCertificate(folder), IacaKey(folder));
+            return 0;
+        }
+        if (apis.Count == 0 || apis.Any(api => !api.IsLoopback) || options["iaca"].Length == 0)
+        {
+            Console.Error.WriteLine("usage: --init-iaca DIR (then start the APIs with Enrollment__TrustFolder=DIR/trust), then");
+            Console.Error.WriteLine("       --iaca DIR --api http://127.0.0.1:PORT [--api …] [--seconds 30] [--warmup 5] [--concurrency 16] [--register 0.25] (loopback only)");
             return 2;
         }
         var seconds = int.Parse(options["seconds"], CultureInfo.InvariantCulture);
         var warmup = int.Parse(options["warmup"], CultureInfo.InvariantCulture);
         var concurrency = int.Parse(options["concurrency"], CultureInfo.InvariantCulture);
         var seed = int.Parse(options["seed"], CultureInfo.InvariantCulture);
-        var registerShare = double.Parse(options["register"], CultureInfo.InvariantCulture);
+        var newPatientShare = double.Parse(options["register"], CultureInfo.InvariantCulture);
+        using var wallet = TestWallet.LoadIssuer(IacaCertificate(options["iaca"]), IacaKey(options["iaca"]), DateTimeOffset.UtcNow);
 
         var samples = new ConcurrentQueue<(string Operation, double Milliseconds, bool Ok, string Detail)>();
         var registered = 0;
@@ -60,55 +74,51 @@ internal static class Program
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
         {
             var random = new Random(seed * 1000 + worker);
+            Uri Api() => apis[random.Next(apis.Count)];
             var mine = new List<Patient>();
+            using var network = new HttpClient { Timeout = RequestTimeout };
+            var licences = 0;
             try
             {
                 while (clock.Elapsed < end)
                 {
-                    var choice = random.NextDouble();
-                    string operation;
+                    var operation = LoadMix.Next(random, hasPatients: mine.Count >= 2, newPatientShare);
                     var started = Stopwatch.GetTimestamp();
                     (HttpStatusCode Status, string Body) result;
                     try
                     {
-                        if (mine.Count < 2 || choice < registerShare)
+                        switch (operation)
                         {
-                            operation = "register";
-                            var patient = new Patient(NewClient(), new SoftwareAuthenticator(Origin));
-                            result = await RegisterAsync(patient, () => apis[random.Next(apis.Count)]);
-                            if (result.Status == HttpStatusCode.Created)
-                            {
-                                mine.Add(patient);
-                                Interlocked.Increment(ref registered);
-                            }
-                            else
-                            {
-                                patient.Dispose();
-                            }
-                        }
-                        else if (choice < registerShare + (1 - registerShare) * 0.85)
-                        {
-                            operation = "sign-in";
-                            var patient = mine[random.Next(mine.Count)];
-                            result = await SignInAsync(patient, () => apis[random.Next(apis.Count)]);
-                        }
-                        else
-                        {
-                            operation = "rename";
-                            var patient = mine[random.Next(mine.Count)];
-                            result = await SendAsync(patient.Http, HttpMethod.Patch, apis[random.Next(apis.Count)],
-                                $"/api/passkeys/{patient.Authenticator.CredentialIdText}", JsonSerializer.Serialize(new { name = $"device {random.Next(1000)}" }));
+                            case LoadOperation.Register or LoadOperation.Enrol:
+                                var patient = new Patient(Ceremonies.NewBrowser(RequestTimeout), new SoftwareAuthenticator(Ceremonies.Origin));
+                                result = operation == LoadOperation.Register
+                                    ? await Ceremonies.RegisterAsync(patient.Http, Api, patient.Authenticator)
+                                    : await Ceremonies.EnrolAsync(patient.Http, Api, wallet, $"B{seed:D2}{worker:D3}{++licences:D6}", patient.Authenticator);
+                                if (result.Status == HttpStatusCode.Created)
+                                {
+                                    patient.Id = Guid.Parse(Ceremonies.Field(result.Body, "hl7_person_identifier")!);
+                                    mine.Add(patient);
+                                    Interlocked.Increment(ref registered);
+                                }
+                                else
+                                {
+                                    patient.Dispose();
+                                }
+                                break;
+                            default:
+                                (operation, result) = await OnPatientAsync(mine[random.Next(mine.Count)], operation, random, Api, network);
+                                break;
                         }
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                     {
-                        operation = "error";
                         result = (0, e.GetType().Name);
                     }
                     if (clock.Elapsed >= warm && clock.Elapsed < end)
                     {
                         var ok = (int)result.Status is >= 200 and < 300;
-                        samples.Enqueue((operation, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ok, ok ? "" : $"{(int)result.Status} {Code(result.Body)}"));
+                        samples.Enqueue((Name(operation), Stopwatch.GetElapsedTime(started).TotalMilliseconds, ok,
+                            ok ? "" : $"{(int)result.Status} {Ceremonies.CodeOf(result.Body)}"));
                     }
                 }
             }
@@ -135,59 +145,69 @@ internal static class Program
         }
         var failures = all.Where(s => !s.Ok).GroupBy(s => $"{s.Operation} {s.Detail}").Select(g => $"{g.Key} ×{g.Count()}").ToArray();
         Console.WriteLine();
-        Console.WriteLine($"Patients registered (including warm-up): {registered}. Failures: {(failures.Length == 0 ? "none" : string.Join(", ", failures))}");
+        Console.WriteLine($"Patients registered or enrolled (including warm-up): {registered}. Failures: {(failures.Length == 0 ? "none" : string.Join(", ", failures))}");
         return 0;
     }
+
+    /// <summary>One operation for an existing patient; an added passkey for one with three already is a sign-in instead (as in the cluster tests).</summary>
+    private static async Task<(LoadOperation, (HttpStatusCode Status, string Body))> OnPatientAsync(Patient patient, LoadOperation operation, Random random,
+        Func<Uri> api, HttpClient network)
+    {
+        switch (operation)
+        {
+            case LoadOperation.AddPasskey when patient.Passkeys < 3:
+                using (var another = new SoftwareAuthenticator(Ceremonies.Origin))
+                {
+                    var added = await Ceremonies.AddPasskeyAsync(patient.Http, api, another);
+                    patient.Passkeys += added.Status == HttpStatusCode.Created ? 1 : 0;
+                    return (operation, added);
+                }
+            case LoadOperation.SignIn or LoadOperation.AddPasskey:
+                return (LoadOperation.SignIn, await Ceremonies.SignInAsync(patient.Http, api, patient.Authenticator));
+            case LoadOperation.Rename:
+                return (operation, await Ceremonies.RenameAsync(patient.Http, api, patient.Authenticator, $"device {random.Next(1000)}"));
+            case LoadOperation.ConsentChange when LoadMix.CreatesConsent(random, patient.Consents.Count):
+                var created = await Ceremonies.CreateConsentAsync(patient.Http, api, patient.Id);
+                if (created.Status == HttpStatusCode.Created)
+                {
+                    patient.Consents.Add((Ceremonies.Field(created.Body, "id")!, Ceremonies.VersionOf(created.Body), "active"));
+                }
+                return (operation, created);
+            case LoadOperation.ConsentChange:
+                var index = random.Next(patient.Consents.Count);
+                var (id, version, status) = patient.Consents[index];
+                var updated = await Ceremonies.UpdateConsentAsync(patient.Http, api, patient.Id, id, version, LoadMix.Toggled(status));
+                if (updated.Status == HttpStatusCode.OK)
+                {
+                    patient.Consents[index] = (id, Ceremonies.VersionOf(updated.Body), LoadMix.Toggled(status));
+                }
+                return (operation, updated);
+            default:
+                return (operation, await Ceremonies.ClientCredentialsAsync(network, api));
+        }
+    }
+
+    private static string Name(LoadOperation operation) => JsonNamingPolicy.KebabCaseLower.ConvertName(operation.ToString());
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static async Task<(HttpStatusCode, string)> RegisterAsync(Patient patient, Func<Uri> api)
-    {
-        var options = await SendAsync(patient.Http, HttpMethod.Post, api(), "/api/passkeys/register/options", "{}");
-        return options.Status != HttpStatusCode.OK
-            ? options
-            : await SendAsync(patient.Http, HttpMethod.Post, api(), "/api/passkeys/register", patient.Authenticator.Create(options.Body));
-    }
+    private static string IacaCertificate(string folder) => Path.Combine(folder, "trust", "test-iaca.pem");
 
-    private static async Task<(HttpStatusCode, string)> SignInAsync(Patient patient, Func<Uri> api)
-    {
-        var options = await SendAsync(patient.Http, HttpMethod.Post, api(), "/api/passkeys/sign-in/options", "{}");
-        return options.Status != HttpStatusCode.OK
-            ? options
-            : await SendAsync(patient.Http, HttpMethod.Post, api(), "/api/passkeys/sign-in", patient.Authenticator.Get(options.Body));
-    }
+    private static string IacaKey(string folder) => Path.Combine(folder, "test-iaca.key");
 
-    /// <summary>Sends one request the way a browser on the service's origin would.</summary>
-    private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, HttpMethod method, Uri api, string path, string json)
+    private sealed class Patient(HttpClient http, SoftwareAuthenticator authenticator) : IDisposable
     {
-        using var request = new HttpRequestMessage(method, new Uri(api, path));
-        request.Headers.Add("Origin", Origin);
-        request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
+        public HttpClient Http { get; } = http;
 
-    private static HttpClient NewClient() => new(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+        public SoftwareAuthenticator Authenticator { get; } = authenticator;
 
-    private static string Code(string body)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<JsonElement>(body) is { ValueKind: JsonValueKind.Object } problem
-                && problem.TryGetProperty("code", out var code) ? code.ToString() : "";
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
-    }
+        public Guid Id { get; set; }
 
-    private sealed record Patient(HttpClient Http, SoftwareAuthenticator Authenticator) : IDisposable
-    {
+        public int Passkeys { get; set; } = 1;
+
+        public List<(string Id, int Version, string Status)> Consents { get; } = [];
+
         public void Dispose()
         {
             Http.Dispose();

@@ -20,8 +20,20 @@ public static class OperationsHostingExtensions
         services.AddExceptionHandler<ClusterUnavailableHandler>();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        // Loopback proxies are trusted by default; configured ones (an ingress) are added to them.
+        var (proxyNetworks, proxies) = ForwardedHeadersSettings.From(builder.Configuration).Parse();
         services.Configure<ForwardedHeadersOptions>(forwarded =>
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var network in proxyNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+            foreach (var proxy in proxies)
+            {
+                forwarded.KnownProxies.Add(proxy);
+            }
+        });
 
         if (!builder.Environment.IsDevelopment())
         {

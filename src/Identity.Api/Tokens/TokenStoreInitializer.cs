@@ -2,7 +2,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Identity.Api.Tokens;
 
-/// <summary>Applies the token store's migrations, then seeds the configured networks and clients (Tokens:Networks, Tokens:Clients).</summary>
+/// <summary>
+/// Applies the token store's migrations, then seeds the configured networks and clients (Tokens:Networks, Tokens:Clients)
+/// under <see cref="ConfigurationSeedLock"/>, so that API instances starting together each find or update what another
+/// inserted instead of inserting it twice.
+/// </summary>
 public sealed partial class TokenStoreInitializer(IServiceProvider services, TokenSettings settings, ILogger<TokenStoreInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -11,18 +15,24 @@ public sealed partial class TokenStoreInitializer(IServiceProvider services, Tok
         var database = scope.ServiceProvider.GetRequiredService<TokenDbContext>();
         await database.Database.MigrateAsync(cancellationToken);
 
-        var registry = scope.ServiceProvider.GetRequiredService<ClientRegistry>();
-        foreach (var network in settings.Networks)
-        {
-            await registry.UpsertNetworkAsync(network, cancellationToken);
-        }
         foreach (var client in settings.Clients)
         {
             if (ClientRegistry.Problem(client) is { } problem)
             {
                 throw new InvalidOperationException($"Tokens:Clients entry '{client.ClientId}': {problem}");
             }
-            await registry.UpsertAsync(client, cancellationToken);
+        }
+        var registry = scope.ServiceProvider.GetRequiredService<ClientRegistry>();
+        await using (await ConfigurationSeedLock.AcquireAsync(database, cancellationToken))
+        {
+            foreach (var network in settings.Networks)
+            {
+                await registry.UpsertNetworkAsync(network, cancellationToken);
+            }
+            foreach (var client in settings.Clients)
+            {
+                await registry.UpsertAsync(client, cancellationToken);
+            }
         }
         await scope.ServiceProvider.GetRequiredService<NetworkCatalog>().ReloadAsync(cancellationToken);
         LogSeeded(logger, settings.Networks.Count, settings.Clients.Count);

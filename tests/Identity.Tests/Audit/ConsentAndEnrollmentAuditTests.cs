@@ -8,7 +8,6 @@ using Identity.Grains.Consent;
 using Identity.Tests.Consent;
 using Identity.Tests.Enrollment;
 using Identity.Tests.Infrastructure;
-using Identity.Tests.Mdoc;
 using Identity.Tests.Tokens;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

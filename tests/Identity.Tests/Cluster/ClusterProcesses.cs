@@ -13,12 +13,13 @@ namespace Identity.Tests.Cluster;
 /// <summary>
 /// A cluster of real processes on loopback, run exactly as README "Running as a cluster" says: N standalone silos
 /// (<c>Identity.Silo.dll</c>) and M API processes (<c>Identity.Api.dll</c>, each co-hosting a silo of its own), all on
-/// one PostgreSQL database and one Redis. Every process is killed on dispose, whatever happened in the test.
+/// one PostgreSQL database and one Redis; the APIs trust the IACA of <see cref="Wallet"/>, whose licences enrol. Every
+/// process is killed on dispose, whatever happened in the test.
 /// </summary>
 public sealed class ClusterProcesses : IAsyncDisposable
 {
     /// <summary>The origin every API is configured with, as if a load balancer sat in front of them.</summary>
-    public const string Origin = "http://localhost";
+    public const string Origin = Ceremonies.Origin;
 
     private const int ActiveStatus = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -27,6 +28,7 @@ public sealed class ClusterProcesses : IAsyncDisposable
     private readonly Dictionary<string, string> _common;
     private readonly Func<ValueTask> _dropDatabase;
     private readonly HttpClient _probe = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly DirectoryInfo _trust = Directory.CreateTempSubdirectory("identity-cluster-trust-");
     private IHost? _client;
 
     private ClusterProcesses(string postgres, string redis, Func<ValueTask> dropDatabase)
@@ -36,6 +38,7 @@ public sealed class ClusterProcesses : IAsyncDisposable
         _dropDatabase = dropDatabase;
         ClusterId = "cluster-tests-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         using var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(Path.Combine(_trust.FullName, "test-iaca.pem"), Wallet.Iaca.ExportCertificatePem());
         _common = new Dictionary<string, string>
         {
             ["Orleans__Mode"] = "Cluster",
@@ -60,6 +63,9 @@ public sealed class ClusterProcesses : IAsyncDisposable
     public const string ServiceId = "identity-cluster-tests";
 
     public string ClusterId { get; }
+
+    /// <summary>An issuing authority and wallet whose IACA every API trusts (<c>Enrollment__TrustFolder</c>).</summary>
+    public TestWallet Wallet { get; } = new(DateTimeOffset.UtcNow);
 
     /// <summary>Connection string of the cluster's database.</summary>
     public string Postgres { get; }
@@ -100,18 +106,9 @@ public sealed class ClusterProcesses : IAsyncDisposable
             {
                 cluster.AddApi();
             }
-            // Silos and the first API start together (the schema installer serializes them); the other APIs after it,
-            // so that one process applies the token store migrations and seeds the configured clients.
-            var first = cluster._silos.Select(cluster.StartSiloAsync).ToList();
-            if (cluster._apis.Count > 0)
-            {
-                first.Add(cluster.StartApiAsync(cluster._apis[0]));
-            }
-            await Task.WhenAll(first);
-            foreach (var api in cluster._apis.Skip(1))
-            {
-                await cluster.StartApiAsync(api);
-            }
+            // Every process starts at once, as after a deployment: the silos' schema installer and the APIs' token store
+            // migrations and client seed each serialize themselves.
+            await Task.WhenAll(cluster._silos.Select(cluster.StartSiloAsync).Concat(cluster._apis.Select(cluster.StartApiAsync)));
             return cluster;
         }
         catch
@@ -245,6 +242,8 @@ public sealed class ClusterProcesses : IAsyncDisposable
         }
         await Task.WhenAll(_silos.Concat(_apis).Select(p => p.DisposeAsync().AsTask()));
         _probe.Dispose();
+        Wallet.Dispose();
+        _trust.Delete(recursive: true);
         await _dropDatabase();
     }
 
@@ -276,7 +275,10 @@ public sealed class ClusterProcesses : IAsyncDisposable
             ["ConnectionStrings__Redis"] = Redis,
             ["Passkeys__ServerDomain"] = "localhost",
             ["Passkeys__Origins__0"] = Origin,
+            // One issuer for every instance behind the load balancer: a token issued by one introspects active at any other.
+            ["Tokens__Issuer"] = Origin,
             ["RateLimits__Authentication__PermitLimit"] = "1000000",
+            ["Enrollment__TrustFolder"] = _trust.FullName,
         };
         var api = new ClusterProcess($"api-{_apis.Count + 1}", assembly, contentRoot, environment);
         _apis.Add(api);

@@ -27,7 +27,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Writes_fail_with_503_while_PostgreSQL_is_down_nothing_is_half_written_and_service_resumes()
     {
-        var load = new MixedLoad(_cluster.ApiAddresses, operations: 120, duration: TimeSpan.FromSeconds(20));
+        var load = new MixedLoad(_cluster.ApiAddresses, _cluster.Wallet, operations: 120, duration: TimeSpan.FromSeconds(20));
         var running = load.RunAsync();
         await Task.Delay(TimeSpan.FromSeconds(6));
         var stoppedAt = load.Elapsed;

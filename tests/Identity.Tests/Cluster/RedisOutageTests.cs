@@ -40,7 +40,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await beforeOutage.SendAsync(first)).Status);
         Assert.Equal("passkey_challenge_reused", MixedLoad.CodeOf((await beforeOutage.SendAsync(second)).Body));
 
-        var load = new MixedLoad(_cluster.ApiAddresses, operations: 100, duration: TimeSpan.FromSeconds(16));
+        var load = new MixedLoad(_cluster.ApiAddresses, _cluster.Wallet, operations: 100, duration: TimeSpan.FromSeconds(16));
         var running = load.RunAsync();
         await Task.Delay(TimeSpan.FromSeconds(5));
         var killedAt = load.Elapsed;

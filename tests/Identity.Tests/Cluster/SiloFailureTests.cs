@@ -24,7 +24,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_silo_killed_mid_load_loses_no_acknowledged_operation_and_the_cluster_serves_again_within_15_s()
     {
-        var load = new MixedLoad(_cluster.ApiAddresses, operations: 150, duration: TimeSpan.FromSeconds(20));
+        var load = new MixedLoad(_cluster.ApiAddresses, _cluster.Wallet, operations: 150, duration: TimeSpan.FromSeconds(20));
         var running = load.RunAsync();
         await Task.Delay(TimeSpan.FromSeconds(8));
         var killedAt = load.Elapsed;
@@ -48,7 +48,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_rolling_restart_of_every_silo_under_load_loses_no_acknowledged_operation()
     {
-        var load = new MixedLoad(_cluster.ApiAddresses, operations: 150, duration: TimeSpan.FromSeconds(30));
+        var load = new MixedLoad(_cluster.ApiAddresses, _cluster.Wallet, operations: 150, duration: TimeSpan.FromSeconds(30));
         var running = load.RunAsync();
         await Task.Delay(TimeSpan.FromSeconds(3));
         foreach (var silo in _cluster.Silos)

@@ -1,6 +1,5 @@
 using Identity.Api.Audit;
 using Identity.Tests.Infrastructure;
-using Identity.Tests.Mdoc;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;

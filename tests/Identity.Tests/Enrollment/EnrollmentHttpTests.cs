@@ -8,7 +8,6 @@ using Identity.Grains.Enrollment;
 using Identity.Grains.Mdoc;
 using Identity.Grains.Patients;
 using Identity.Tests.Infrastructure;
-using Identity.Tests.Mdoc;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Enrollment;

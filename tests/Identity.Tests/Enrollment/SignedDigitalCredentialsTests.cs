@@ -7,7 +7,6 @@ using Identity.Api.Enrollment;
 using Identity.Grains.Enrollment;
 using Identity.Grains.Patients;
 using Identity.Tests.Infrastructure;
-using Identity.Tests.Mdoc;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Enrollment;

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Identity.Api.Enrollment;
 using Identity.Grains.Mdoc;
 using Identity.Tests.Infrastructure;
-using Identity.Tests.Mdoc;
 
 namespace Identity.Tests.Enrollment;
 

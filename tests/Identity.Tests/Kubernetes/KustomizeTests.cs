@@ -164,6 +164,21 @@ public sealed class KustomizeTests
     }
 
     [Fact]
+    public async Task Production_believes_forwarded_headers_from_a_private_ingress_network_and_dev_from_loopback_only()
+    {
+        var production = (await RenderedOverlay.RenderAsync("production")).Single("ConfigMap", "identityconsent-config")["data"]!.AsObject();
+        var dev = (await RenderedOverlay.RenderAsync("dev")).Single("ConfigMap", "identityconsent-config")["data"]!.AsObject();
+
+        var networks = production.Where(e => e.Key.StartsWith("ForwardedHeaders__KnownNetworks__", StringComparison.Ordinal))
+            .Select(e => System.Net.IPNetwork.Parse((string)e.Value!)).ToList();
+        Assert.NotEmpty(networks);
+        // A private range (RFC 1918 or IPv6 unique local): no client on the internet can pose as the ingress.
+        System.Net.IPNetwork[] privateRanges = [.. new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" }.Select(System.Net.IPNetwork.Parse)];
+        Assert.All(networks, network => Assert.Contains(privateRanges, range => range.PrefixLength <= network.PrefixLength && range.Contains(network.BaseAddress)));
+        Assert.DoesNotContain(dev, e => e.Key.StartsWith("ForwardedHeaders", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Dev_runs_PostgreSQL_with_a_volume_and_Redis_beside_one_silo()
     {
         var rendered = await RenderedOverlay.RenderAsync("dev");

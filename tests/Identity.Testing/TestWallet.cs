@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Identity.Grains.Mdoc;
 
-namespace Identity.Tests.Mdoc;
+namespace Identity.Testing;
 
 /// <summary>
 /// An issuing authority and a holder's wallet in one: fresh IACA and Document Signer certificates (CertificateRequest,
@@ -23,28 +23,53 @@ public sealed class TestWallet : IDisposable
     private readonly CoseAlgorithm _issuerAlgorithm;
     private readonly string _country;
 
+    private readonly Lock _presenting = new();
+
     /// <param name="now">The issuing time; certificates and the MSO are valid around it.</param>
     /// <param name="issuerCurve">P-256 (ES256, default), P-384 (ES384) or P-521 (ES512) for IACA and Document Signer.</param>
     /// <param name="ed25519DeviceKey">Bind an Ed25519 device key (EdDSA device signature) instead of P-256.</param>
     public TestWallet(DateTimeOffset now, string country = "US", ECCurve? issuerCurve = null, bool ed25519DeviceKey = false)
+        : this(now, country, ECDsa.Create(issuerCurve ?? ECCurve.NamedCurves.nistP256), null, ed25519DeviceKey)
+    {
+    }
+
+    private TestWallet(DateTimeOffset now, string country, ECDsa iacaKey, X509Certificate2? iaca, bool ed25519DeviceKey)
     {
         Now = now;
         _country = country;
-        var curve = issuerCurve ?? ECCurve.NamedCurves.nistP256;
-        _iacaKey = ECDsa.Create(curve);
-        _documentSignerKey = ECDsa.Create(curve);
+        _iacaKey = iacaKey;
+        _documentSignerKey = ECDsa.Create(iacaKey.ExportParameters(false).Curve);
         _issuerAlgorithm = _iacaKey.KeySize switch
         {
             256 => CoseAlgorithm.ES256,
             384 => CoseAlgorithm.ES384,
             _ => CoseAlgorithm.ES512,
         };
-        _iaca = CreateIaca(_iacaKey, country, now);
+        _iaca = iaca ?? CreateIaca(_iacaKey, country, now);
         _deviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         if (ed25519DeviceKey)
         {
             _deviceEd25519 = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519);
         }
+    }
+
+    /// <summary>
+    /// A wallet of the issuing authority that <see cref="SaveIssuer"/> wrote (another process may have written it), with
+    /// a fresh document signer and device key.
+    /// </summary>
+    public static TestWallet LoadIssuer(string certificateFile, string keyFile, DateTimeOffset now, string country = "US")
+    {
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(keyFile));
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificateFile));
+        return new TestWallet(now, country, key, certificate.CopyWithPrivateKey(key), ed25519DeviceKey: false);
+    }
+
+    /// <summary>Writes the IACA certificate (PEM, for a verifier's trust folder) and its private key (PKCS#8 PEM), for <see cref="LoadIssuer"/>.</summary>
+    public void SaveIssuer(string certificateFile, string keyFile)
+    {
+        File.WriteAllText(certificateFile, _iaca.ExportCertificatePem());
+        File.WriteAllText(keyFile, _iacaKey.ExportPkcs8PrivateKeyPem());
     }
 
     public DateTimeOffset Now { get; }
@@ -67,8 +92,11 @@ public sealed class TestWallet : IDisposable
         (MdlNameSpace, "portrait", w => w.WriteByteString([0xFF, 0xD8, 0xFF, 0xD9])),
     ];
 
-    /// <summary>A DeviceResponse answering a request whose SessionTranscript is <paramref name="transcript"/>.</summary>
-    public byte[] Present(SessionTranscript transcript, WalletDefect defect = WalletDefect.None)
+    /// <summary>
+    /// A DeviceResponse answering a request whose SessionTranscript is <paramref name="transcript"/>, for the licence
+    /// <paramref name="documentNumber"/> (the default one when null). Safe to call from several threads.
+    /// </summary>
+    public byte[] Present(SessionTranscript transcript, WalletDefect defect = WalletDefect.None, string? documentNumber = null)
     {
         switch (defect)
         {
@@ -79,7 +107,11 @@ public sealed class TestWallet : IDisposable
             case WalletDefect.HugeArrayCount:
                 return [0xA1, 0x69, .. "documents"u8, 0x9B, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xA0];
         }
-        var response = Build(transcript, defect);
+        byte[] response;
+        lock (_presenting)
+        {
+            response = Build(transcript, defect, documentNumber);
+        }
         return defect switch
         {
             WalletDefect.Truncated => response[..^7],
@@ -88,14 +120,15 @@ public sealed class TestWallet : IDisposable
         };
     }
 
-    private byte[] Build(SessionTranscript transcript, WalletDefect defect)
+    private byte[] Build(SessionTranscript transcript, WalletDefect defect, string? documentNumber)
     {
         var docType = MdlDocType;
         var items = new List<(string NameSpace, byte[] Bytes)>();
         var digests = new List<(uint Id, byte[] Digest)>();
         uint digestId = 0;
-        foreach (var (nameSpace, identifier, write) in DefaultElements)
+        foreach (var (nameSpace, identifier, element) in DefaultElements)
         {
+            var write = documentNumber is not null && identifier == "document_number" ? w => w.WriteTextString(documentNumber) : element;
             var id = digestId++;
             var bytes = IssuerSignedItem(id, identifier, write, duplicate: defect == WalletDefect.DuplicateKeyInIssuerItem && identifier == "family_name");
             digests.Add((id, SHA256.HashData(bytes)));

@@ -1,4 +1,4 @@
-namespace Identity.Tests.Mdoc;
+namespace Identity.Testing;
 
 /// <summary>A deliberate flaw the <see cref="TestWallet"/> builds into a presentation; each maps to one error category.</summary>
 public enum WalletDefect
