@@ -125,7 +125,7 @@ public sealed partial class AuditStore
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                var entry = AuditEntry.Append(heads[batch[i].Chain], batch[i].Recorded, batch[i].EventJson);
+                var entry = AuditEntry.Append(heads[batch[i].Chain], batch[i].Recorded, batch[i].EventJson, batch[i].Index);
                 await InsertAsync(connection, transaction, entry, CancellationToken.None);
                 heads[entry.Chain] = entry.AsHead();
                 entries[i] = entry;
@@ -147,7 +147,7 @@ public sealed partial class AuditStore
                 {
                     await using var connection = await OpenAsync(writer: true, CancellationToken.None);
                     var head = _heads.TryGetValue(append.Chain, out var cached) ? cached : await ReadHeadAsync(connection, append.Chain, CancellationToken.None);
-                    var entry = AuditEntry.Append(head, append.Recorded, append.EventJson);
+                    var entry = AuditEntry.Append(head, append.Recorded, append.EventJson, append.Index);
                     await InsertAsync(connection, null, entry, CancellationToken.None);
                     RememberHeads([entry.AsHead()]);
                     return entry;
@@ -184,8 +184,10 @@ public sealed partial class AuditStore
         }
     }
 
-    private sealed record PendingAppend(Guid Chain, string EventJson, DateTimeOffset Recorded)
+    private sealed record PendingAppend(AuditEventIndex Index, string EventJson, DateTimeOffset Recorded)
     {
+        public Guid Chain => Index.Chain;
+
         public TaskCompletionSource<AuditEntry> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

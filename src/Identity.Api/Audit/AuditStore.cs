@@ -74,7 +74,7 @@ public sealed partial class AuditStore : IAsyncDisposable
     public async Task<AuditEntry> AppendAsync(string eventJson, DateTimeOffset recorded, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        var append = new PendingAppend(AuditEventIndex.Read(eventJson).Chain, eventJson, recorded);
+        var append = new PendingAppend(AuditEventIndex.Read(eventJson), eventJson, recorded);
         if (!_appends.Writer.TryWrite(append))
         {
             throw new ObjectDisposedException(nameof(AuditStore));

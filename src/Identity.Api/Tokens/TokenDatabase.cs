@@ -17,7 +17,7 @@ public static class TokenDatabase
         var silo = SiloDatabase.FromConfiguration(configuration, mode, contentRootPath);
         if (mode == SiloMode.Cluster)
         {
-            services.AddDbContext<TokenDbContext, PostgresTokenDbContext>(db => db.UseNpgsql(silo.ConnectionString).UseOpenIddict());
+            services.AddDbContextPool<TokenDbContext, PostgresTokenDbContext>(db => db.UseNpgsql(silo.ConnectionString).UseOpenIddict());
             return Path.Combine(contentRootPath, "data");
         }
 
@@ -27,7 +27,7 @@ public static class TokenDatabase
         connection.DataSource = Path.GetFullPath(connection.DataSource, contentRootPath);
         Directory.CreateDirectory(Path.GetDirectoryName(connection.DataSource)!);
         var synchronous = new SqliteSynchronousMode(configuration[$"{TokenSettings.Section}:{nameof(TokenSettings.SqliteSynchronous)}"] ?? "FULL");
-        services.AddDbContext<TokenDbContext, SqliteTokenDbContext>(db => db.UseSqlite(connection.ConnectionString).UseOpenIddict().AddInterceptors(synchronous));
+        services.AddDbContextPool<TokenDbContext, SqliteTokenDbContext>(db => db.UseSqlite(connection.ConnectionString).UseOpenIddict().AddInterceptors(synchronous));
         return folder;
     }
 }

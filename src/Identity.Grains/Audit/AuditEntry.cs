@@ -26,9 +26,12 @@ public sealed record AuditEntry
     public required AuditEventIndex Index { get; init; }
 
     /// <summary>The entry that follows <paramref name="head"/> in its chain.</summary>
-    public static AuditEntry Append(AuditChainHead head, DateTimeOffset recorded, string eventJson)
+    public static AuditEntry Append(AuditChainHead head, DateTimeOffset recorded, string eventJson) =>
+        Append(head, recorded, eventJson, AuditEventIndex.Read(eventJson));
+
+    /// <summary>As above, with the index the caller already read from <paramref name="eventJson"/>.</summary>
+    public static AuditEntry Append(AuditChainHead head, DateTimeOffset recorded, string eventJson, AuditEventIndex index)
     {
-        var index = AuditEventIndex.Read(eventJson);
         if (index.Chain != head.Chain)
         {
             throw new ArgumentException($"The event belongs to chain {AuditChains.Describe(index.Chain)}, not {AuditChains.Describe(head.Chain)}.", nameof(eventJson));
