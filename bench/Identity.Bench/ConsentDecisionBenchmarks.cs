@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Identity.Grains.Consent;
+using Identity.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,6 @@ namespace Identity.Bench;
 public class ConsentDecisionBenchmarks
 {
     private const int InFlight = 16;
-    private static readonly string[] Kinds = ["svc-permit-network-treat.json", "svc-deny-clinic-b.json", "svc-deny-except-btg.json", "svc-permit-except-42cfr2.json", "svc-permit-time-bounded.json"];
 
     private readonly ConcurrentBag<double> _latencies = [];
     private ConsentRule[] _rules = [];
@@ -37,7 +37,7 @@ public class ConsentDecisionBenchmarks
     public void SetupEngine()
     {
         var patient = Guid.NewGuid();
-        _rules = [.. Consents(patient).Select((json, i) => ConsentRule.From(ConsentResourceReader.Read(json).Consent!, 1) with { ConsentId = $"c{i}" })];
+        _rules = [.. DecisionWorkload.Consents(patient).Select((json, i) => ConsentRule.From(ConsentResourceReader.Read(json).Consent!, 1) with { ConsentId = $"c{i}" })];
         _request = Request(patient);
     }
 
@@ -48,7 +48,7 @@ public class ConsentDecisionBenchmarks
     public void SetupHttp()
     {
         var data = Directory.CreateTempSubdirectory("consent-bench-").FullName;
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_IDENTITY_API", FindAbove(Path.Combine("src", "Identity.Api")));
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_IDENTITY_API", DecisionWorkload.FindAbove(Path.Combine("src", "Identity.Api")));
         _service = new WebApplicationFactory<global::Program>().WithWebHostBuilder(host => host
             .UseEnvironment("Development")
             .UseSetting("ConnectionStrings:Sqlite", $"Data Source={Path.Combine(data, "identity.db")}")
@@ -57,7 +57,7 @@ public class ConsentDecisionBenchmarks
         _http = _service.CreateClient();
         var patient = Guid.NewGuid();
         var grains = _service.Services.GetRequiredService<IGrainFactory>();
-        foreach (var json in Consents(patient))
+        foreach (var json in DecisionWorkload.Consents(patient))
         {
             grains.GetGrain<IPatientConsentGrain>(patient).CreateAsync(Guid.NewGuid().ToString("D"), json, "bench").GetAwaiter().GetResult();
         }
@@ -70,7 +70,7 @@ public class ConsentDecisionBenchmarks
         using var tokenResponse = _http.SendAsync(tokenRequest).GetAwaiter().GetResult();
         var token = tokenResponse.Content.ReadFromJsonAsync<JsonElement>().GetAwaiter().GetResult().GetProperty("access_token").GetString();
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        _body = JsonSerializer.Serialize(new { patient = $"Patient/{patient:D}", actor = "Organization/network-a", purposeOfUse = "TREAT", securityLabels = new[] { "N" } });
+        _body = DecisionWorkload.Question(patient);
     }
 
     [Benchmark(OperationsPerInvoke = InFlight)]
@@ -102,38 +102,11 @@ public class ConsentDecisionBenchmarks
         _service?.Dispose();
     }
 
-    private static IEnumerable<string> Consents(Guid patient)
-    {
-        var folder = FindVectors();
-        for (var i = 0; i < 20; i++)
-        {
-            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, Kinds[i % Kinds.Length])))!;
-            node["patient"]!["reference"] = $"Patient/{patient:D}";
-            if (node["provision"]?["actor"]?[0]?["reference"] is { } actor && i >= Kinds.Length)
-            {
-                actor["reference"] = $"Organization/other-{i}";
-            }
-            yield return node.ToJsonString();
-        }
-    }
 
     private static ConsentDecisionRequest Request(Guid patient) => new()
     {
         Patient = $"Patient/{patient:D}", Actors = ["Organization/network-a"], PurposeOfUse = "TREAT", SecurityLabels = ["N"], Time = DateTimeOffset.UtcNow,
     };
 
-    private static string FindVectors() => FindAbove(Path.Combine("shared", "vectors", "fhir", "consent", "valid"));
 
-    private static string FindAbove(string relative)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, relative);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException($"{relative} was not found above the benchmark directory.");
-    }
 }

@@ -23,6 +23,7 @@ internal static class Program
             ["client-secret"] = Environment.GetEnvironmentVariable("NETWORK_CLIENT_SECRET") ?? "demo-network-secret-Zp3s9V1qK7xW2mB8nR4tY6uH0jL5cF",
             ["scope"] = "network:demo",
             ["rate"] = "500",
+            ["decide-rate"] = "1000",
             ["seconds"] = "10",
             ["connections"] = "32",
             ["only"] = "",
@@ -80,19 +81,21 @@ internal static class Program
         {
             throw new InvalidOperationException("The introspected token is not active.");
         }
+        var decideRate = int.Parse(options["decide-rate"], CultureInfo.InvariantCulture);
         LoadScenario[] scenarios =
         [
             new("discovery", http, () => new HttpRequestMessage(HttpMethod.Get, discoveryUri)),
             new("jwks", http, () => new HttpRequestMessage(HttpMethod.Get, jwksUri)),
             token,
             introspection,
+            await ConsentDecisionAsync(issuer, basic, http),
         ];
 
         var results = new List<LoadResult>();
         foreach (var scenario in scenarios.Where(s => options["only"].Length == 0 || s.Name.StartsWith(options["only"], StringComparison.Ordinal)))
         {
             await scenario.RunAtMaxAsync(connections, TimeSpan.FromSeconds(3));   // warm-up: JIT, connections, caches
-            results.Add(await scenario.RunAtRateAsync(rate, duration));
+            results.Add(await scenario.RunAtRateAsync(scenario == scenarios[^1] ? decideRate : rate, duration));
             Console.WriteLine(results[^1].ToMarkdownRow());
             results.Add(await scenario.RunAtMaxAsync(connections, duration));
             Console.WriteLine(results[^1].ToMarkdownRow());
@@ -121,7 +124,30 @@ internal static class Program
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Scenario} at {result.Load}: p99 {result.P99Ms:F2} ms (target ≤ 10 ms: {(result.P99Ms <= 10 ? "met" : "MISSED")})"));
         }
+        foreach (var result in results.Where(r => r.Load == $"{decideRate}/s" && r.Scenario.StartsWith("consent", StringComparison.Ordinal)))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{result.Scenario} at {result.Load}: {result.RequestsPerSecond:F0} req/s, p99 {result.P99Ms:F2} ms (target ≤ 2 ms at 1000 req/s: {(result.P99Ms <= 2 && result.RequestsPerSecond >= 990 ? "met" : "MISSED")})"));
+        }
         return 0;
+    }
+
+    /// <summary><c>POST /consent/decide</c> for a patient with 20 Consents, as a network with a consent.decide token.</summary>
+    private static async Task<LoadScenario> ConsentDecisionAsync(Uri issuer, AuthenticationHeaderValue network, HttpClient http)
+    {
+        var (token, question) = await ConsentDecisionSetup.PrepareAsync(issuer, network);
+        var bearer = new AuthenticationHeaderValue("Bearer", token);
+        var body = Encoding.UTF8.GetBytes(question);
+        var decide = new Uri(issuer, "consent/decide");
+        var scenario = new LoadScenario("consent decide (20 consents)", http, () =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            return new HttpRequestMessage(HttpMethod.Post, decide) { Content = content, Headers = { Authorization = bearer } };
+        });
+        var answer = await scenario.ProbeAsync();
+        Console.WriteLine($"consent decide: {answer.ReplaceLineEndings(" ")[..Math.Min(160, answer.Length)]}");
+        return scenario;
     }
 
     private static string Pad(string base64Url)
