@@ -102,8 +102,7 @@ internal static class Program
         }
 
         Console.WriteLine();
-        Console.WriteLine("| scenario | load | req/s | p50 ms | p99 ms | max ms | failures |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine(LoadResult.MarkdownHeader);
         foreach (var result in results)
         {
             Console.WriteLine(result.ToMarkdownRow());
