@@ -146,6 +146,51 @@ public sealed class TokenStateCacheTests
         }
     }
 
+    [Fact]
+    public async Task While_Redis_is_down_instances_stop_answering_from_memory_and_resume_when_it_returns()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        var shared = SharedTokenService();
+        shared["ConnectionStrings:Redis"] = redis.ConnectionString;
+        await using var first = Instance(shared, cacheMilliseconds: 600_000);
+        await using var second = Instance(shared, cacheMilliseconds: 600_000);
+        _ = first.Server;
+        _ = second.Server;
+        using var issuer = new OAuthFlow(first);
+        using var other = new OAuthFlow(second);
+        var token = await NetworkTokenAsync(issuer);
+        Assert.True((await other.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+
+        // The revocation cannot be published, but the other instance has stopped trusting its memory.
+        await redis.StopAsync();
+        var cache = second.Services.GetRequiredService<TokenStateCache>();
+        await WaitUntilAsync(() => !cache.Enabled, "the cache was not suspended when Redis went away");
+        await RevokeAsync(issuer, token);
+        Assert.False((await other.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+
+        await redis.StartAsync();
+        await WaitUntilAsync(() => cache.Enabled, "the cache did not resume when Redis returned");
+        var fresh = await NetworkTokenAsync(issuer);
+        Assert.True((await other.IntrospectAsync(fresh)).GetProperty("active").GetBoolean());
+        await RevokeAsync(issuer, fresh);
+        var clock = Stopwatch.StartNew();
+        while ((await other.IntrospectAsync(fresh)).GetProperty("active").GetBoolean())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "after Redis returned, a revocation did not reach the other instance within 1 s");
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string message)
+    {
+        for (var attempt = 0; attempt < 150 && !condition(); attempt++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(condition(), message);
+    }
+
     private static (TokenStateCache Cache, ShiftedTimeProvider Clock) Cache()
     {
         var clock = new ShiftedTimeProvider();
