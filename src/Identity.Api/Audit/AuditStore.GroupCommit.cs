@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Identity.Grains.Audit;
 
 namespace Identity.Api.Audit;
@@ -17,49 +16,27 @@ public sealed partial class AuditStore
     private const int MaximumBatch = 256;
     private const int MaximumAttempts = 50;
 
-    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private Task? _appendWriter;
 
-    private void EnsureWriterStarted()
+    /// <summary>One batch from <see cref="_appends"/>; a purge never runs in the middle of one.</summary>
+    private async Task WriteAppendsAsync(List<PendingAppend> batch)
     {
-        if (Volatile.Read(ref _appendWriter) is null)
+        await _writing.WaitAsync();
+        try
         {
-            var started = new Task<Task>(WriteAppendsAsync);
-            if (Interlocked.CompareExchange(ref _appendWriter, started.Unwrap(), null) is null)
+            await WriteBatchAsync(batch);
+        }
+        catch (Exception e)
+        {
+            // Nothing may be left waiting forever; what was not completed is reported as not stored.
+            foreach (var append in batch)
             {
-                started.Start(TaskScheduler.Default);
+                append.Stored.TrySetException(e is AuditUnavailableException ? e : Unavailable("append the audit entry", e));
             }
         }
-    }
-
-    private async Task WriteAppendsAsync()
-    {
-        var batch = new List<PendingAppend>(MaximumBatch);
-        while (await _appends.Reader.WaitToReadAsync())
+        finally
         {
-            while (batch.Count < MaximumBatch && _appends.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-            await _writing.WaitAsync();
-            try
-            {
-                await WriteBatchAsync(batch);
-            }
-            catch (Exception e)
-            {
-                // Nothing may be left waiting forever; what was not completed is reported as not stored.
-                foreach (var append in batch)
-                {
-                    append.Stored.TrySetException(e is AuditUnavailableException ? e : Unavailable("append the audit entry", e));
-                }
-            }
-            finally
-            {
-                _writing.Release();
-                batch.Clear();
-            }
+            _writing.Release();
         }
     }
 
@@ -172,15 +149,6 @@ public sealed partial class AuditStore
         foreach (var head in heads)
         {
             _heads[head.Chain] = head;
-        }
-    }
-
-    private async Task StopWriterAsync()
-    {
-        _appends.Writer.TryComplete();
-        if (Volatile.Read(ref _appendWriter) is { } writer)
-        {
-            await writer;
         }
     }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Identity.Api.Hosting;
 using Identity.Grains.Audit;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -29,12 +30,14 @@ public sealed partial class AuditStore : IAsyncDisposable
     private readonly NpgsqlDataSource? _owner;
     private readonly ConcurrentDictionary<Guid, AuditChainHead> _heads = new();
     private readonly SemaphoreSlim _installing = new(1, 1);
+    private readonly GroupCommitQueue<PendingAppend> _appends;
     private volatile bool _installed;
 
     public AuditStore(AuditDatabase database, ILogger<AuditStore> logger)
     {
         _database = database;
         _logger = logger;
+        _appends = new(WriteAppendsAsync, MaximumBatch);
         if (database.IsPostgres)
         {
             _writer = NpgsqlDataSource.Create(database.WriterConnectionString);
@@ -75,11 +78,7 @@ public sealed partial class AuditStore : IAsyncDisposable
     {
         await EnsureSchemaAsync(cancellationToken);
         var append = new PendingAppend(AuditEventIndex.Read(eventJson), eventJson, recorded);
-        if (!_appends.Writer.TryWrite(append))
-        {
-            throw new ObjectDisposedException(nameof(AuditStore));
-        }
-        EnsureWriterStarted();
+        _appends.Enqueue(append);
         // Once queued the entry is written whatever the caller does; cancelling only stops waiting for it.
         return await append.Stored.Task.WaitAsync(cancellationToken);
     }
@@ -215,7 +214,7 @@ public sealed partial class AuditStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopWriterAsync();
+        await _appends.DisposeAsync();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();

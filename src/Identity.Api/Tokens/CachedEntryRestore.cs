@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Claims;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Validation;
@@ -21,35 +23,44 @@ public sealed class CachedEntryRestore(IOpenIddictTokenManager tokens, TokenStat
 {
     public ValueTask HandleAsync(ServerValidateToken context)
     {
-        if (context.Principal is { } principal && principal.GetTokenId() is { Length: > 0 } tokenId && !context.IsReferenceToken
-            && principal.HasTokenType(TokenTypeIdentifiers.AccessToken) && cache.TryGetValidToken(tokenId, out var entry))
+        // The server validates every kind of token; only access tokens are ever remembered.
+        var accessToken = context.Principal?.HasTokenType(TokenTypeIdentifiers.AccessToken) is true;
+        if (accessToken && TryRestore(context.Principal, context.IsReferenceToken, context.Transaction.Properties, out var tokenId, out var entry))
         {
-            entry.ApplyTo(principal, tokenId);
             (context.TokenId, context.AuthorizationId) = (tokenId, entry.AuthorizationId);
-            context.Transaction.Properties[CachedEntryValidation.AnsweredFromCache(tokenId)] = true;
             return ValueTask.CompletedTask;
-        }
-        if (context.Principal?.GetTokenId() is { Length: > 0 } id)
-        {
-            context.Transaction.Properties[CachedEntryValidation.EpochBeforeRead(id)] = cache.Epoch;
         }
         return new ServerProtection.RestoreTokenEntryProperties(tokens).HandleAsync(context);
     }
 
     public ValueTask HandleAsync(ValidationValidateToken context)
     {
-        if (context.Principal is { } principal && principal.GetTokenId() is { Length: > 0 } tokenId && !context.IsReferenceToken
-            && cache.TryGetValidToken(tokenId, out var entry))
+        // The validation stack accepts access tokens only.
+        if (TryRestore(context.Principal, context.IsReferenceToken, context.Transaction.Properties, out var tokenId, out var entry))
         {
-            entry.ApplyTo(principal, tokenId);
             (context.TokenId, context.AuthorizationId) = (tokenId, entry.AuthorizationId);
-            context.Transaction.Properties[CachedEntryValidation.AnsweredFromCache(tokenId)] = true;
             return ValueTask.CompletedTask;
         }
-        if (context.Principal?.GetTokenId() is { Length: > 0 } id)
-        {
-            context.Transaction.Properties[CachedEntryValidation.EpochBeforeRead(id)] = cache.Epoch;
-        }
         return new ValidationProtection.RestoreTokenEntryProperties(tokens).HandleAsync(context);
+    }
+
+    /// <summary>Applies a remembered entry, or notes the epoch before the store is read.</summary>
+    private bool TryRestore(ClaimsPrincipal? principal, bool isReferenceToken, IDictionary<string, object?> properties,
+        [NotNullWhen(true)] out string? tokenId, [NotNullWhen(true)] out TokenEntrySnapshot? entry)
+    {
+        tokenId = principal?.GetTokenId();
+        entry = null;
+        if (principal is null || string.IsNullOrEmpty(tokenId))
+        {
+            return false;
+        }
+        if (!isReferenceToken && cache.TryGetValidToken(tokenId, out entry))
+        {
+            entry.ApplyTo(principal, tokenId);
+            properties[CachedEntryValidation.AnsweredFromCache(tokenId)] = true;
+            return true;
+        }
+        properties[CachedEntryValidation.EpochBeforeRead(tokenId)] = cache.Epoch;
+        return false;
     }
 }

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using Identity.Api.Hosting;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 
@@ -12,76 +12,49 @@ namespace Identity.Api.Tokens;
 /// after the transaction holding its entry committed, so durability is unchanged. A batch that fails is retried one entry
 /// at a time so one bad entry cannot fail the others.
 /// </summary>
-public sealed partial class TokenEntryWriter(IServiceScopeFactory scopes, ILogger<TokenEntryWriter> logger) : IAsyncDisposable
+public sealed partial class TokenEntryWriter : IAsyncDisposable
 {
     private const int MaximumBatch = 256;
 
-    private readonly Channel<PendingEntry> _entries = Channel.CreateUnbounded<PendingEntry>(new UnboundedChannelOptions { SingleReader = true });
-    private Task? _writer;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<TokenEntryWriter> _logger;
+    private readonly GroupCommitQueue<PendingEntry> _entries;
+
+    public TokenEntryWriter(IServiceScopeFactory scopes, ILogger<TokenEntryWriter> logger)
+    {
+        _scopes = scopes;
+        _logger = logger;
+        _entries = new(WriteEntriesAsync, MaximumBatch);
+    }
 
     /// <summary>Inserts a copy of <paramref name="token"/> (its id already assigned) and returns once it is committed.</summary>
     public async Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
     {
         var pending = new PendingEntry(Copy(token), token.Application?.Id, token.Authorization?.Id);
-        if (!_entries.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(TokenEntryWriter));
-        }
-        EnsureStarted();
+        _entries.Enqueue(pending);
         await pending.Stored.Task.WaitAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _entries.Writer.TryComplete();
-        if (Volatile.Read(ref _writer) is { } writer)
-        {
-            await writer;
-        }
-    }
+    public ValueTask DisposeAsync() => _entries.DisposeAsync();
 
-    private void EnsureStarted()
+    private async Task WriteEntriesAsync(List<PendingEntry> batch)
     {
-        if (Volatile.Read(ref _writer) is null)
+        try
         {
-            var started = new Task<Task>(WriteEntriesAsync);
-            if (Interlocked.CompareExchange(ref _writer, started.Unwrap(), null) is null)
+            await InsertBatchAsync(batch);
+            batch.ForEach(entry => entry.Stored.TrySetResult());
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            LogBatchFailed(batch.Count, e.GetType().Name);
+            foreach (var entry in batch)
             {
-                started.Start(TaskScheduler.Default);
+                await InsertAloneAsync(entry);
             }
         }
-    }
-
-    private async Task WriteEntriesAsync()
-    {
-        var batch = new List<PendingEntry>(MaximumBatch);
-        while (await _entries.Reader.WaitToReadAsync())
+        catch (Exception e)
         {
-            while (batch.Count < MaximumBatch && _entries.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-            try
-            {
-                await InsertBatchAsync(batch);
-                batch.ForEach(entry => entry.Stored.TrySetResult());
-            }
-            catch (Exception e) when (batch.Count > 1)
-            {
-                LogBatchFailed(batch.Count, e.GetType().Name);
-                foreach (var entry in batch)
-                {
-                    await InsertAloneAsync(entry);
-                }
-            }
-            catch (Exception e)
-            {
-                batch[0].Stored.TrySetException(e);
-            }
-            finally
-            {
-                batch.Clear();
-            }
+            batch[0].Stored.TrySetException(e);
         }
     }
 
@@ -100,7 +73,7 @@ public sealed partial class TokenEntryWriter(IServiceScopeFactory scopes, ILogge
 
     private async Task InsertBatchAsync(IReadOnlyList<PendingEntry> batch)
     {
-        await using var scope = scopes.CreateAsyncScope();
+        await using var scope = _scopes.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<TokenDbContext>();
         context.ChangeTracker.AutoDetectChangesEnabled = false;
         foreach (var entry in batch)
