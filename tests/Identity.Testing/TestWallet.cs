@@ -2,6 +2,7 @@ using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Identity.Grains.Mdoc;
+using static Identity.Grains.Mdoc.MdocWriter;
 
 namespace Identity.Testing;
 
@@ -264,66 +265,31 @@ public sealed class TestWallet : IDisposable
         return writer.Encode();
     }
 
-    private static byte[] IssuerSignedItem(uint digestId, string identifier, Action<CborWriter> value, bool duplicate) => Tag24(Encode(w =>
-    {
-        w.WriteStartMap(duplicate ? 5 : 4);
-        w.WriteTextString("digestID");
-        w.WriteUInt32(digestId);
-        w.WriteTextString("random");
-        w.WriteByteString(RandomNumberGenerator.GetBytes(16));
-        w.WriteTextString("elementIdentifier");
-        w.WriteTextString(identifier);
-        w.WriteTextString("elementValue");
-        value(w);
-        if (duplicate)
+    /// <summary>As <see cref="MdocWriter.IssuerSignedItem"/>, or with <c>elementValue</c> twice (a defect the verifier must refuse).</summary>
+    private static byte[] IssuerSignedItem(uint digestId, string identifier, Action<CborWriter> value, bool duplicate) => !duplicate
+        ? MdocWriter.IssuerSignedItem(digestId, identifier, value)
+        : Tag24(Encode(w =>
         {
+            w.WriteStartMap(5);
+            w.WriteTextString("digestID");
+            w.WriteUInt32(digestId);
+            w.WriteTextString("random");
+            w.WriteByteString(RandomNumberGenerator.GetBytes(16));
+            w.WriteTextString("elementIdentifier");
+            w.WriteTextString(identifier);
+            w.WriteTextString("elementValue");
+            value(w);
             w.WriteTextString("elementValue");
             w.WriteTextString("Other");
-        }
-        w.WriteEndMap();
-    }));
+            w.WriteEndMap();
+        }));
 
     private byte[] Mso(string docType, List<(uint Id, byte[] Digest)> digests, WalletDefect defect)
     {
         var signed = Now.AddDays(-1);
         var validFrom = defect == WalletDefect.MsoNotYetValid ? Now.AddDays(1) : Now.AddDays(-1);
         var validUntil = defect == WalletDefect.MsoExpired ? Now.AddHours(-1) : Now.AddDays(30);
-        return Tag24(Encode(w =>
-        {
-            w.WriteStartMap(6);
-            w.WriteTextString("version");
-            w.WriteTextString("1.0");
-            w.WriteTextString("digestAlgorithm");
-            w.WriteTextString("SHA-256");
-            w.WriteTextString("valueDigests");
-            w.WriteStartMap(1);
-            w.WriteTextString(MdlNameSpace);
-            w.WriteStartMap(digests.Count);
-            foreach (var (id, digest) in digests)
-            {
-                w.WriteUInt32(id);
-                w.WriteByteString(digest);
-            }
-            w.WriteEndMap();
-            w.WriteEndMap();
-            w.WriteTextString("deviceKeyInfo");
-            w.WriteStartMap(1);
-            w.WriteTextString("deviceKey");
-            WriteDeviceKey(w);
-            w.WriteEndMap();
-            w.WriteTextString("docType");
-            w.WriteTextString(docType);
-            w.WriteTextString("validityInfo");
-            w.WriteStartMap(3);
-            w.WriteTextString("signed");
-            w.WriteDateTimeOffset(signed);
-            w.WriteTextString("validFrom");
-            w.WriteDateTimeOffset(validFrom);
-            w.WriteTextString("validUntil");
-            w.WriteDateTimeOffset(validUntil);
-            w.WriteEndMap();
-            w.WriteEndMap();
-        }));
+        return MobileSecurityObject(MdlNameSpace, docType, digests, WriteDeviceKey, signed, validFrom, validUntil);
     }
 
     private void WriteDeviceKey(CborWriter w)
@@ -340,17 +306,7 @@ public sealed class TestWallet : IDisposable
             w.WriteEndMap();
             return;
         }
-        var parameters = _deviceKey.ExportParameters(false);
-        w.WriteStartMap(4);
-        w.WriteInt32(1);
-        w.WriteInt32(2);
-        w.WriteInt32(-1);
-        w.WriteInt32(1);
-        w.WriteInt32(-2);
-        w.WriteByteString(parameters.Q.X!);
-        w.WriteInt32(-3);
-        w.WriteByteString(parameters.Q.Y!);
-        w.WriteEndMap();
+        WriteP256Key(w, _deviceKey.ExportParameters(false).Q);
     }
 
     private X509Certificate2 CreateDocumentSigner(WalletDefect defect)
@@ -398,39 +354,12 @@ public sealed class TestWallet : IDisposable
         _ => HashAlgorithmName.SHA512,
     };
 
-    private static byte[] ProtectedHeader(long algorithm) => Encode(w =>
-    {
-        w.WriteStartMap(1);
-        w.WriteInt32(1);
-        w.WriteInt64(algorithm);
-        w.WriteEndMap();
-    });
 
     private static byte[] Sign(ECDsa key, byte[] protectedHeader, byte[] payload) =>
         key.SignData(SigStructure(protectedHeader, payload), HashAlgorithm(key));
 
-    private static byte[] SigStructure(byte[] protectedHeader, byte[] payload) => Encode(w =>
-    {
-        w.WriteStartArray(4);
-        w.WriteTextString("Signature1");
-        w.WriteByteString(protectedHeader);
-        w.WriteByteString([]);
-        w.WriteByteString(payload);
-        w.WriteEndArray();
-    });
 
-    private static byte[] Tag24(byte[] content) => Encode(w =>
-    {
-        w.WriteTag(CborTag.EncodedCborDataItem);
-        w.WriteByteString(content);
-    });
 
-    private static byte[] Encode(Action<CborWriter> write)
-    {
-        var writer = new CborWriter(CborConformanceMode.Lax);
-        write(writer);
-        return writer.Encode();
-    }
 
     public void Dispose()
     {

@@ -2,6 +2,7 @@ using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Identity.Grains.Mdoc;
+using static Identity.Grains.Mdoc.MdocWriter;
 
 namespace Identity.Api.Enrollment.DemoWallet;
 
@@ -154,67 +155,12 @@ public sealed class DemoIssuingAuthority : IDisposable
         writer.WriteTextString(date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static byte[] IssuerSignedItem(uint digestId, string identifier, Action<CborWriter> value) => Tag24(Encode(w =>
-    {
-        w.WriteStartMap(4);
-        w.WriteTextString("digestID");
-        w.WriteUInt32(digestId);
-        w.WriteTextString("random");
-        w.WriteByteString(RandomNumberGenerator.GetBytes(16));
-        w.WriteTextString("elementIdentifier");
-        w.WriteTextString(identifier);
-        w.WriteTextString("elementValue");
-        value(w);
-        w.WriteEndMap();
-    }));
-
-    private static byte[] Mso(List<(uint Id, byte[] Digest)> digests, ECDsa deviceKey, DateTimeOffset now) => Tag24(Encode(w =>
+    private static byte[] Mso(List<(uint Id, byte[] Digest)> digests, ECDsa deviceKey, DateTimeOffset now)
     {
         var q = deviceKey.ExportParameters(false).Q;
         var signed = TruncateToSeconds(now.AddMinutes(-5));
-        w.WriteStartMap(6);
-        w.WriteTextString("version");
-        w.WriteTextString("1.0");
-        w.WriteTextString("digestAlgorithm");
-        w.WriteTextString("SHA-256");
-        w.WriteTextString("valueDigests");
-        w.WriteStartMap(1);
-        w.WriteTextString(MdlQuery.NameSpace);
-        w.WriteStartMap(digests.Count);
-        foreach (var (id, digest) in digests)
-        {
-            w.WriteUInt32(id);
-            w.WriteByteString(digest);
-        }
-        w.WriteEndMap();
-        w.WriteEndMap();
-        w.WriteTextString("deviceKeyInfo");
-        w.WriteStartMap(1);
-        w.WriteTextString("deviceKey");
-        w.WriteStartMap(4);
-        w.WriteInt32(1);
-        w.WriteInt32(2);
-        w.WriteInt32(-1);
-        w.WriteInt32(1);
-        w.WriteInt32(-2);
-        w.WriteByteString(q.X!);
-        w.WriteInt32(-3);
-        w.WriteByteString(q.Y!);
-        w.WriteEndMap();
-        w.WriteEndMap();
-        w.WriteTextString("docType");
-        w.WriteTextString(MdlQuery.DocType);
-        w.WriteTextString("validityInfo");
-        w.WriteStartMap(3);
-        w.WriteTextString("signed");
-        w.WriteDateTimeOffset(signed);
-        w.WriteTextString("validFrom");
-        w.WriteDateTimeOffset(signed);
-        w.WriteTextString("validUntil");
-        w.WriteDateTimeOffset(signed.AddDays(30));
-        w.WriteEndMap();
-        w.WriteEndMap();
-    }));
+        return MobileSecurityObject(MdlQuery.NameSpace, MdlQuery.DocType, digests, w => WriteP256Key(w, q), signed, signed, signed.AddDays(30));
+    }
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>
         new(value.Ticks - value.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
@@ -267,36 +213,7 @@ public sealed class DemoIssuingAuthority : IDisposable
         return request.Create(withKey, now.AddDays(-1), notAfter, serial);
     }
 
-    private static byte[] ProtectedHeader(long algorithm) => Encode(w =>
-    {
-        w.WriteStartMap(1);
-        w.WriteInt32(1);
-        w.WriteInt64(algorithm);
-        w.WriteEndMap();
-    });
 
-    private static byte[] SigStructure(byte[] protectedHeader, byte[] payload) => Encode(w =>
-    {
-        w.WriteStartArray(4);
-        w.WriteTextString("Signature1");
-        w.WriteByteString(protectedHeader);
-        w.WriteByteString([]);
-        w.WriteByteString(payload);
-        w.WriteEndArray();
-    });
-
-    private static byte[] Tag24(byte[] content) => Encode(w =>
-    {
-        w.WriteTag(CborTag.EncodedCborDataItem);
-        w.WriteByteString(content);
-    });
-
-    private static byte[] Encode(Action<CborWriter> write)
-    {
-        var writer = new CborWriter(CborConformanceMode.Lax);
-        write(writer);
-        return writer.Encode();
-    }
 
     public void Dispose()
     {
