@@ -33,7 +33,7 @@ public static class EnrollmentApi
 
         var browser = app.MapGroup("/api/enrollment")
             .WithTags("Enrollment")
-            .RequireRateLimiting(PasskeyApi.AuthenticationRateLimit)
+            .RequireAuthenticationRateLimit()
             .AddEndpointFilter<SameOriginFilter>();
         browser.MapPost("/", Start).WithSummary("Starts an mDL enrolment: DC API request, wallet link and QR code (single-use nonce, 10 minutes).");
         browser.MapGet("/{id}", Status).WithSummary("Where the enrolment stands (only for the browser that started it).");
@@ -44,7 +44,7 @@ public static class EnrollmentApi
         // Called by the wallet, possibly on another device: no cookie, no Origin.
         var wallet = app.MapGroup("/api/enrollment")
             .WithTags("Enrollment (wallet)")
-            .RequireRateLimiting(PasskeyApi.AuthenticationRateLimit);
+            .RequireAuthenticationRateLimit();
         wallet.MapGet("/{id}/request", RequestObject).WithSummary("The OpenID4VP request object (request_uri), unsigned.");
         wallet.MapPost("/{id}/response", DirectPost).WithSummary("The wallet's response (response_uri): direct_post.jwt or direct_post.");
 

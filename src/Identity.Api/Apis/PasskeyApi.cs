@@ -26,7 +26,7 @@ public static class PasskeyApi
     {
         var ceremonies = app.MapGroup("/api/passkeys")
             .WithTags("Passkeys")
-            .RequireRateLimiting(AuthenticationRateLimit)
+            .RequireAuthenticationRateLimit()
             .AddEndpointFilter<SameOriginFilter>();
 
         ceremonies.MapPost("/register/options", RegistrationOptions)
@@ -45,10 +45,10 @@ public static class PasskeyApi
 
         mine.MapGet("/", List).WithSummary("The signed-in patient's passkeys, removed ones included.");
         mine.MapPost("/options", AddOptions)
-            .RequireRateLimiting(AuthenticationRateLimit)
+            .RequireAuthenticationRateLimit()
             .WithSummary("Creation options for another passkey; needs a sign-in within the last 15 minutes.");
         mine.MapPost("/", Add)
-            .RequireRateLimiting(AuthenticationRateLimit)
+            .RequireAuthenticationRateLimit()
             .WithSummary("Adds another passkey; needs a sign-in within the last 15 minutes.");
         mine.MapPatch("/{id}", Rename).WithSummary("Renames a passkey.");
         mine.MapDelete("/{id}", Remove).WithSummary("Removes (revokes) a passkey; the last one cannot be removed.");

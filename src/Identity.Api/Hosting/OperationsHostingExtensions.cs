@@ -41,6 +41,7 @@ public static class OperationsHostingExtensions
         }
 
         var limits = builder.Configuration.GetSection(RateLimitSettings.Section).Get<RateLimitSettings>() ?? new RateLimitSettings();
+        services.AddSingleton(limits);
         services.AddRateLimiter(rateLimiter =>
         {
             rateLimiter.AddPolicy(PasskeyApi.AuthenticationRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(

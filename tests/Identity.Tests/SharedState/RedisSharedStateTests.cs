@@ -5,7 +5,7 @@ using static Identity.Tests.Passkeys.PasskeyHttpTests;
 
 namespace Identity.Tests.SharedState;
 
-/// <summary>Two API instances sharing a real Redis: cookies and single-use challenges hold across instances.</summary>
+/// <summary>Two API instances sharing a real Redis: cookies, single-use challenges and rate limits hold across instances.</summary>
 public sealed class RedisSharedStateTests
 {
     [Fact]
@@ -81,9 +81,49 @@ public sealed class RedisSharedStateTests
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
     }
 
-    private static IdentityApiFactory Instance(string redis)
+    [Fact]
+    public async Task The_authentication_rate_limit_counts_across_instances_and_falls_back_to_each_instance_without_Redis()
     {
-        var factory = new IdentityApiFactory();
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var first = Instance(redis.ConnectionString, permitLimit: 3);
+        await using var second = Instance(redis.ConnectionString, permitLimit: 3);
+        using var one = PatientClient.For(first);
+        using var other = PatientClient.For(second);
+
+        // Two attempts on each instance: the fourth in the window is refused, wherever it lands.
+        HttpStatusCode[] statuses =
+        [
+            await StatusAsync(one), await StatusAsync(other), await StatusAsync(one), await StatusAsync(other),
+        ];
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        using (var refused = await other.PostJsonAsync("/api/passkeys/sign-in/options", "{}"))
+        {
+            await AssertProblem(refused, HttpStatusCode.TooManyRequests, "rate_limited");
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+
+        // Without Redis each instance still limits on its own (3 per window here): never unlimited.
+        await redis.StopAsync();
+        await using var third = Instance(redis.ConnectionString, permitLimit: 3);
+        using var fresh = PatientClient.For(third);
+        var withoutRedis = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            withoutRedis.Add(await StatusAsync(fresh));
+        }
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests], withoutRedis);
+
+        static async Task<HttpStatusCode> StatusAsync(PatientClient client)
+        {
+            using var response = await client.PostJsonAsync("/api/passkeys/sign-in/options", "{}");
+            return response.StatusCode;
+        }
+    }
+
+    private static IdentityApiFactory Instance(string redis, int permitLimit = 10_000)
+    {
+        var factory = new IdentityApiFactory { AuthenticationPermitLimit = permitLimit };
         factory.Settings["ConnectionStrings:Redis"] = redis;
         return factory;
     }
