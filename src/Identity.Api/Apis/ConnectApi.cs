@@ -50,7 +50,7 @@ public static class ConnectApi
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext http, IGrainFactory grains, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations,
-        NetworkCatalog networks, PatientClaims patientClaims, PromptLoginMarkers markers, IAntiforgery antiforgery, TimeProvider time,
+        NetworkCatalog networks, PatientClaims patientClaims, IPromptLoginMarkers markers, IAntiforgery antiforgery, TimeProvider time,
         IGrantConsentRecorder grantConsents)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -66,7 +66,7 @@ public static class ConnectApi
         var cookie = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var signIn = cookie.Succeeded ? SignInOf(cookie.Principal!) : null;
         var requestKey = request.RequestUri ?? http.Request.QueryString.Value ?? "";
-        var reauthenticated = signIn is not null && markers.IsSatisfiedBy(requestKey, DateTimeOffset.FromUnixTimeSeconds(signIn.AuthTime));
+        var reauthenticated = signIn is not null && await markers.IsSatisfiedByAsync(requestKey, DateTimeOffset.FromUnixTimeSeconds(signIn.AuthTime));
         var mustSignIn = signIn is null || !reauthenticated && (
             request.HasPromptValue(PromptValues.Login)
             || request.MaxAge is { } maxAge && now.ToUnixTimeSeconds() - signIn.AuthTime > maxAge
@@ -77,7 +77,7 @@ public static class ConnectApi
             {
                 return Refuse(Errors.LoginRequired, "The patient must sign in with a passkey.");
             }
-            markers.Start(requestKey, now);
+            await markers.StartAsync(requestKey, now);
             return Results.Redirect($"/account/signin?returnUrl={Uri.EscapeDataString(ReturnUrl(http, request))}");
         }
 

@@ -8,8 +8,8 @@ namespace Identity.Api.SharedState;
 
 /// <summary>
 /// State that every API instance must share. With <c>ConnectionStrings:Redis</c> (cluster mode) it lives in Redis:
-/// Data Protection keys (cookies work on any instance), single-use passkey challenges, the authentication rate limit
-/// counters and token state changes (revocations reach every instance's validity cache). Without it (embedded
+/// Data Protection keys (cookies work on any instance), single-use passkey challenges and client assertions,
+/// re-authentication markers of authorization requests, the authentication rate limit counters and token state changes (revocations reach every instance's validity cache). Without it (embedded
 /// mode) keys are files under <c>DataProtection:KeysDirectory</c> and challenges are remembered in memory.
 /// </summary>
 public static class SharedStateHostingExtensions
@@ -41,6 +41,8 @@ public static class SharedStateHostingExtensions
         dataProtection.PersistKeysToStackExchangeRedis(redis, DataProtectionKey);
         services.Replace(ServiceDescriptor.Singleton<IPasskeyChallengeLedger, RedisPasskeyChallengeLedger>());
         services.AddSingleton<RedisRateLimiter>();
+        services.Replace(ServiceDescriptor.Singleton<IClientAssertionLedger, RedisClientAssertionLedger>());
+        services.Replace(ServiceDescriptor.Singleton<IPromptLoginMarkers, RedisPromptLoginMarkers>());
         services.AddSingleton<RedisTokenStateFanOut>();
         services.Replace(ServiceDescriptor.Singleton<ITokenStateFanOut>(provider => provider.GetRequiredService<RedisTokenStateFanOut>()));
         services.AddHostedService(provider => provider.GetRequiredService<RedisTokenStateFanOut>());

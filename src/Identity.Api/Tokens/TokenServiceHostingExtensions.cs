@@ -24,7 +24,8 @@ public static class TokenServiceHostingExtensions
         services.AddSingleton(PairwiseSubject.Load(settings, builder.Environment, dataFolder));
         services.AddSingleton<PatientClaims>();
         services.AddSingleton<NetworkCatalog>();
-        services.AddSingleton<PromptLoginMarkers>();
+        services.TryAddSingleton<IPromptLoginMarkers, InMemoryPromptLoginMarkers>();
+        services.TryAddSingleton<IClientAssertionLedger, InMemoryClientAssertionLedger>();
         services.AddScoped<ClientRegistry>();
         services.AddSingleton<TokenAdminAudit>();
         services.AddSingleton<TokenEntryWriter>();

@@ -170,7 +170,10 @@ public sealed class TokenRefusalTests(TokenTestFactory factory) : IClassFixture<
         Assert.Equal(OAuthFlow.DemoNetwork, JsonDocument.Parse(((JsonWebToken)validated.SecurityToken).GetClaim("act").Value).RootElement.GetProperty("sub").GetString());
     }
 
-    private string Assertion(OAuthFlow flow, TimeSpan lifetime, TimeSpan? issuedAgo = null)
+    private string Assertion(OAuthFlow flow, TimeSpan lifetime, TimeSpan? issuedAgo = null) => Assertion(flow, factory.ClientKey, lifetime, issuedAgo);
+
+    /// <summary>A private_key_jwt client assertion of network-b, signed with <paramref name="key"/>.</summary>
+    internal static string Assertion(OAuthFlow flow, ECDsa key, TimeSpan lifetime, TimeSpan? issuedAgo = null)
     {
         var issued = DateTime.UtcNow - (issuedAgo ?? TimeSpan.Zero);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -184,11 +187,11 @@ public sealed class TokenRefusalTests(TokenTestFactory factory) : IClassFixture<
             IssuedAt = issued,
             NotBefore = issued,
             Expires = issued + lifetime,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(factory.ClientKey) { KeyId = "k1" }, SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = "k1" }, SecurityAlgorithms.EcdsaSha256),
         });
     }
 
-    private static Task<(HttpStatusCode Status, JsonElement Body)> AssertionGrantAsync(OAuthFlow flow, string assertion) => flow.TokenAsync(new()
+    internal static Task<(HttpStatusCode Status, JsonElement Body)> AssertionGrantAsync(OAuthFlow flow, string assertion) => flow.TokenAsync(new()
     {
         ["grant_type"] = "client_credentials", ["scope"] = "network:b", ["client_id"] = TokenTestFactory.KeyClient,
         ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", ["client_assertion"] = assertion,

@@ -11,10 +11,15 @@ public sealed class TokenTestFactory : IdentityApiFactory
     public const string KeyClient = "network-b";
     public const string NetworkB = "https://network-b.localhost/fhir";
 
-    public ECDsa ClientKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public ECDsa ClientKey { get; }
 
-    public TokenTestFactory()
+    public TokenTestFactory() : this(ECDsa.Create(ECCurve.NamedCurves.nistP256))
     {
+    }
+
+    private TokenTestFactory(ECDsa clientKey)
+    {
+        ClientKey = clientKey;
         var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(ClientKey.ExportParameters(false))));
         var jwks = JsonSerializer.Serialize(new { keys = new[] { new { kty = jwk.Kty, crv = jwk.Crv, x = jwk.X, y = jwk.Y, kid = "k1" } } });
         Settings["Tokens:Networks:1:Resource"] = NetworkB;
@@ -33,4 +38,7 @@ public sealed class TokenTestFactory : IdentityApiFactory
         Settings["Tokens:Clients:0:Scopes:8"] = "network:b";
         Settings["Tokens:Clients:0:Resources:1"] = NetworkB;
     }
+
+    /// <summary>Another instance of one deployment: network-b's private_key_jwt key is <paramref name="clientKey"/>.</summary>
+    public static TokenTestFactory WithClientKey(ECDsa clientKey) => new(clientKey);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using Identity.Api.SharedState;
 using Identity.Api.Tokens;
 using Identity.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,11 +9,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Identity.Tests.Tokens;
 
 /// <summary>
-/// The validity cache behind introspection and bearer validation (<see cref="TokenStateCache"/>): it only ever remembers
-/// "valid", forgets on every committed change, never lets an old read win over a newer change, and hears revocations
-/// made on other instances through Redis.
+/// What instances of the token service share. The validity cache behind introspection and bearer validation
+/// (<see cref="TokenStateCache"/>) only ever remembers "valid", forgets on every committed change, never lets an old read
+/// win over a newer change, and hears revocations made on other instances through Redis; used client assertions and
+/// re-authentication markers live in Redis, so any instance can serve the next request.
 /// </summary>
-public sealed class TokenStateCacheTests
+public sealed class TokenSharedStateTests
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
     private static readonly TokenEntrySnapshot Entry = new(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1), "a1", "access_token");
@@ -191,6 +193,42 @@ public sealed class TokenStateCacheTests
         Assert.True(condition(), message);
     }
 
+    [Fact]
+    public async Task A_client_assertion_used_on_one_instance_is_refused_on_another()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var shared = SharedTokenService();
+        await using var first = Instance(shared, cacheMilliseconds: 1_000, key);
+        await using var second = Instance(shared, cacheMilliseconds: 1_000, key);
+        _ = first.Server;
+        _ = second.Server;
+        using var one = new OAuthFlow(first);
+        using var other = new OAuthFlow(second);
+        var assertion = TokenRefusalTests.Assertion(one, key, lifetime: TimeSpan.FromMinutes(2));
+
+        var used = await TokenRefusalTests.AssertionGrantAsync(one, assertion);
+        var replayed = await TokenRefusalTests.AssertionGrantAsync(other, assertion);
+
+        Assert.True(used.Status == HttpStatusCode.OK, used.Body.ToString());
+        Assert.Equal("invalid_client", replayed.Body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task A_reauthentication_started_on_one_instance_is_satisfied_on_another()
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
+        IPromptLoginMarkers one = new RedisPromptLoginMarkers(redis);
+        IPromptLoginMarkers other = new RedisPromptLoginMarkers(redis);
+        var request = Guid.NewGuid().ToString("N");
+        var sentAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        Assert.False(await other.IsSatisfiedByAsync(request, sentAt.AddMinutes(1)));
+        await one.StartAsync(request, sentAt);
+
+        Assert.True(await other.IsSatisfiedByAsync(request, sentAt.AddSeconds(5)));
+        Assert.False(await other.IsSatisfiedByAsync(request, sentAt.AddMinutes(-5)));
+    }
+
     private static (TokenStateCache Cache, ShiftedTimeProvider Clock) Cache()
     {
         var clock = new ShiftedTimeProvider();
@@ -227,9 +265,9 @@ public sealed class TokenStateCacheTests
         };
     }
 
-    private static TokenTestFactory Instance(Dictionary<string, string> shared, int cacheMilliseconds)
+    private static TokenTestFactory Instance(Dictionary<string, string> shared, int cacheMilliseconds, ECDsa? clientKey = null)
     {
-        var factory = new TokenTestFactory();
+        var factory = clientKey is null ? new TokenTestFactory() : TokenTestFactory.WithClientKey(clientKey);
         foreach (var (key, value) in shared)
         {
             factory.Settings[key] = value;
