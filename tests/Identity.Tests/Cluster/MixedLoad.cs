@@ -237,7 +237,7 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
             case LoadOperation.ConsentChange when LoadMix.CreatesConsent(random, patient.Consents.Count):
                 await OperationAsync("consent-create", random, async attempt =>
                 {
-                    var (status, body) = await Ceremonies.CreateConsentAsync(client, attempt.Api, id);
+                    var (status, body) = await NotingNoAnswerAsync(() => Ceremonies.CreateConsentAsync(client, attempt.Api, id), () => patient.UnclearConsents++);
                     if (status == HttpStatusCode.Created)
                     {
                         patient.Consents.Add(new LedgerConsent(Ceremonies.Field(body, "id")!, Ceremonies.VersionOf(body), Ceremonies.Field(body, "status")!));
@@ -353,7 +353,8 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
     private static async Task<(HttpStatusCode, string)> UpdateConsentAsync(HttpClient http, AttemptContext attempt, Guid patient, LedgerConsent consent)
     {
         var status = LoadMix.Toggled(consent.Status);
-        var answer = await Ceremonies.UpdateConsentAsync(http, attempt.Api, patient, consent.Id, consent.VersionId, status);
+        var answer = await NotingNoAnswerAsync(() => Ceremonies.UpdateConsentAsync(http, attempt.Api, patient, consent.Id, consent.VersionId, status),
+            () => consent.UnclearUpdates++);
         if (answer.Status == HttpStatusCode.PreconditionFailed && consent.UnclearUpdates > 0)
         {
             var current = await SendAsync(http, HttpMethod.Get, attempt.Api(), $"/fhir/Consent/{consent.Id}");
@@ -363,7 +364,8 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
             }
             (consent.VersionId, consent.Status, consent.UnclearUpdates) = (Ceremonies.VersionOf(current.Body), Ceremonies.Field(current.Body, "status")!, 0);
             status = LoadMix.Toggled(consent.Status);
-            answer = await Ceremonies.UpdateConsentAsync(http, attempt.Api, patient, consent.Id, consent.VersionId, status);
+            answer = await NotingNoAnswerAsync(() => Ceremonies.UpdateConsentAsync(http, attempt.Api, patient, consent.Id, consent.VersionId, status),
+                () => consent.UnclearUpdates++);
         }
         if (answer.Status == HttpStatusCode.OK)
         {
@@ -374,6 +376,23 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
             consent.UnclearUpdates++;
         }
         return answer;
+    }
+
+    /// <summary>
+    /// A request that got no answer at all (timeout, dropped connection) may still have been carried out: <paramref name="noted"/>
+    /// records that before the failure goes on to be retried, as an unclear answer (5xx other than "nothing done") does.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, string Body)> NotingNoAnswerAsync(Func<Task<(HttpStatusCode Status, string Body)>> request, Action noted)
+    {
+        try
+        {
+            return await request();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            noted();
+            throw;
+        }
     }
 
     // An enrolment session lives in its grain's memory: when that grain's silo dies, the session is gone and the patient starts again.
