@@ -273,7 +273,8 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
         var name = $"device {random.Next(1000)}";
         await OperationAsync("rename", random, async attempt =>
         {
-            var (status, body) = await Ceremonies.RenameAsync(client, attempt.Api, passkey.Authenticator, name);
+            var (status, body) = await NotingNoAnswerAsync(() => Ceremonies.RenameAsync(client, attempt.Api, passkey.Authenticator, name),
+                () => passkey.PossibleNames.Add(name));
             if (status == HttpStatusCode.NoContent)
             {
                 passkey.PossibleNames.Clear();
@@ -312,7 +313,8 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
     private async Task<(HttpStatusCode, string)> EnrolAsync(HttpClient http, AttemptContext attempt, PatientLedger ledger)
     {
         var authenticator = new SoftwareAuthenticator(ClusterProcesses.Origin);
-        var (status, body) = await Ceremonies.EnrolAsync(http, attempt.Api, wallet, ledger.DocumentNumber!, authenticator);
+        var (status, body) = await NotingNoAnswerAsync(() => Ceremonies.EnrolAsync(http, attempt.Api, wallet, ledger.DocumentNumber!, authenticator),
+            () => ledger.Record(authenticator, true));
         if (status == HttpStatusCode.Created)
         {
             var id = Guid.Parse(Ceremonies.Field(body, "hl7_person_identifier")!);
@@ -334,7 +336,8 @@ public sealed class MixedLoad(IReadOnlyList<Uri> apis, TestWallet wallet, int op
     private static async Task<(HttpStatusCode, string)> AddAsync(HttpClient http, AttemptContext attempt, PatientLedger patient)
     {
         var authenticator = new SoftwareAuthenticator(ClusterProcesses.Origin);
-        var (status, body) = await Ceremonies.AddPasskeyAsync(http, attempt.Api, authenticator);
+        var (status, body) = await NotingNoAnswerAsync(() => Ceremonies.AddPasskeyAsync(http, attempt.Api, authenticator),
+            () => patient.Record(authenticator, true));
         if (status == HttpStatusCode.Created)
         {
             patient.Passkeys.Add(new LedgerPasskey(authenticator));
