@@ -159,7 +159,7 @@ public static class ConnectApi
             // A remembered grant counts only while its Consent is in force; one whose Consent ended is revoked here.
             foreach (var existing in remembered)
             {
-                if (await grantConsents.EndedAsync((await authorizations.GetIdAsync(existing))!, http.RequestAborted) is null)
+                if ((await grantConsents.StandingAsync((await authorizations.GetIdAsync(existing))!, http.RequestAborted)).Ended is null)
                 {
                     authorization = existing;
                     break;
@@ -194,7 +194,7 @@ public static class ConnectApi
 
     private static async Task<IResult> TokenAsync(
         HttpContext http, IGrainFactory grains, IOpenIddictApplicationManager applications, NetworkCatalog networks, TokenSettings settings,
-        IGrantConsentRecorder grantConsents)
+        IGrantConsentRecorder grantConsents, TimeProvider time)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
         if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
@@ -210,11 +210,22 @@ public static class ConnectApi
                     return Refuse(Errors.InvalidGrant, "The patient no longer exists.");
                 }
             }
-            if (principal.GetAuthorizationId() is { } authorizationId && await grantConsents.EndedAsync(authorizationId, http.RequestAborted) is { } ended)
+            var standing = principal.GetAuthorizationId() is { } authorizationId
+                ? await grantConsents.StandingAsync(authorizationId, http.RequestAborted)
+                : GrantStanding.Unknown;
+            if (standing.Ended is { } ended)
             {
                 return Refuse(Errors.InvalidGrant, ended);
             }
             var identity = new ClaimsIdentity(principal.Claims, TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+            if (standing.EndsAt is { } endsAt)
+            {
+                // No token outlives the Consent it was issued under.
+                var left = endsAt - time.GetUtcNow();
+                identity.SetAccessTokenLifetime(AtMost(settings.AccessTokenLifetime, left))
+                    .SetIdentityTokenLifetime(AtMost(TimeSpan.FromMinutes(10), left))
+                    .SetRefreshTokenLifetime(AtMost(TimeSpan.FromDays(Math.Clamp(settings.RefreshTokenDays, 1, 90)), left));
+            }
             await grantConsents.NarrowAsync(identity, http.RequestAborted);
             identity.SetDestinations(PatientClaims.DestinationsOf);
             return Results.SignIn(new ClaimsPrincipal(identity), properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -372,4 +383,6 @@ public static class ConnectApi
 
     internal static ImmutableArray<string> GetAcrValues(this OpenIddictRequest request) =>
         [.. (request.AcrValues ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+
+    private static TimeSpan AtMost(TimeSpan configured, TimeSpan left) => left < configured ? (left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)) : configured;
 }

@@ -55,19 +55,20 @@ public sealed partial class GrantConsentRecorder(
         token.SetResources(resources.Except(deniedNetworks));
     }
 
-    public async Task<string?> EndedAsync(string authorizationId, CancellationToken cancellationToken = default)
+    public async Task<GrantStanding> StandingAsync(string authorizationId, CancellationToken cancellationToken = default)
     {
         if (await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization
             || await PatientOfAsync(authorization, cancellationToken) is not { } patient)
         {
-            return null;
+            return GrantStanding.Unknown;
         }
         var consent = await grains.GetGrain<IPatientConsentGrain>(patient).FindByAuthorizationAsync(authorizationId);
+        var endsAt = consent is null ? null : EndOf(consent.Json);
         var ended = consent switch
         {
             null => "No Consent records this grant: the patient must approve the app again.",
             { Status: not "active" } => "The patient withdrew this app's consent.",
-            _ => EndOf(consent.Json) is { } end && end <= time.GetUtcNow()
+            _ => endsAt is { } end && end <= time.GetUtcNow()
                 ? $"The patient's consent for this app ended at {end.ToString("yyyy-MM-ddTHH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture)}: ask the patient again."
                 : null,
         };
@@ -77,7 +78,7 @@ public sealed partial class GrantConsentRecorder(
             await revocation.RevokeAsync(authorizationId, cancellationToken);
             LogGrantEnded(logger, authorizationId, consent?.ConsentId);
         }
-        return ended;
+        return new GrantStanding(ended, endsAt);
     }
 
     public async Task<string> RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes,

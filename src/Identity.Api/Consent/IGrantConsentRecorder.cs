@@ -17,10 +17,11 @@ public interface IGrantConsentRecorder
     Task NarrowAsync(ClaimsIdentity token, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Null while the Consent recording the authorization is in force. Otherwise why the grant has ended (no Consent records
-    /// it, the Consent was withdrawn, or its period is over); the authorization and its tokens are then revoked.
+    /// Whether the Consent recording the authorization is in force and until when; if not, why the grant has ended (no
+    /// Consent records it, the Consent was withdrawn, or its period is over), and the authorization and its tokens are then
+    /// revoked.
     /// </summary>
-    Task<string?> EndedAsync(string authorizationId, CancellationToken cancellationToken = default);
+    Task<GrantStanding> StandingAsync(string authorizationId, CancellationToken cancellationToken = default);
 
     /// <summary>Writes the Consent for an approval: actor = the app and its networks, purpose PATRQT, scopes as data classes; returns its id.</summary>
     Task<string> RecordAsync(Guid patient, ClientProfile client, IReadOnlyList<NetworkRegistration> networks, IEnumerable<string> scopes, string authorizationId, CancellationToken cancellationToken = default);
