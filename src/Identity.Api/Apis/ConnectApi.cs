@@ -349,15 +349,8 @@ public static class ConnectApi
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
-    private static async Task<Guid?> PatientOfAsync(ClaimsPrincipal principal, IOpenIddictAuthorizationManager authorizations)
-    {
-        if (principal.GetAuthorizationId() is not { } id || await authorizations.FindByIdAsync(id) is not { } authorization)
-        {
-            return null;
-        }
-        var properties = await authorizations.GetPropertiesAsync(authorization);
-        return properties.TryGetValue(PatientProperty, out var value) && Guid.TryParse(value.GetString(), out var patientId) ? patientId : null;
-    }
+    private static async Task<Guid?> PatientOfAsync(ClaimsPrincipal principal, IOpenIddictAuthorizationManager authorizations) =>
+        principal.GetAuthorizationId() is { } id ? await authorizations.PatientOfAsync(id) : null;
 
     private static PatientSignIn? SignInOf(ClaimsPrincipal cookie) =>
         PatientSession.PersonIdentifier(cookie) is { } id && PatientSession.AuthTime(cookie) is { } at

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Hl7.Fhir.Model;
-using Identity.Api.Apis;
 using Microsoft.AspNetCore.Authentication;
 using Identity.Api.Passkeys;
 using Identity.Api.Tokens;
@@ -50,13 +49,9 @@ public sealed record ConsentCaller(Guid? Patient, string? ClientId, ImmutableHas
                 return null;
             }
             var clientId = token.GetClaim(Claims.ClientId) ?? token.GetPresenters().FirstOrDefault();
-            Guid? patient = null;
-            if (token.GetAuthorizationId() is { } authorizationId
-                && await http.RequestServices.GetRequiredService<IOpenIddictAuthorizationManager>().FindByIdAsync(authorizationId, http.RequestAborted) is { } authorization)
-            {
-                var properties = await http.RequestServices.GetRequiredService<IOpenIddictAuthorizationManager>().GetPropertiesAsync(authorization, http.RequestAborted);
-                patient = properties.TryGetValue(ConnectApi.PatientProperty, out var value) && Guid.TryParse(value.GetString(), out var id) ? id : null;
-            }
+            var patient = token.GetAuthorizationId() is { } authorizationId
+                ? await http.RequestServices.GetRequiredService<IOpenIddictAuthorizationManager>().PatientOfAsync(authorizationId, http.RequestAborted)
+                : null;
             return new ConsentCaller(patient, clientId, [.. token.GetScopes()], IsSignedInPatient: false);
         }
         return PatientSession.PersonIdentifier(http.User) is { } signedIn

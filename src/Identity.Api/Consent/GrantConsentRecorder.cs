@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Security.Claims;
 using System.Text.Json;
 using Hl7.Fhir.Model;
-using Identity.Api.Apis;
 using Identity.Api.Tokens;
 using Identity.Grains.Consent;
 using OpenIddict.Abstractions;
@@ -38,7 +37,7 @@ public sealed partial class GrantConsentRecorder(
     {
         if (token.GetAuthorizationId() is not { } authorizationId
             || await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization
-            || await PatientOfAsync(authorization, cancellationToken) is not { } patient)
+            || await authorizations.PatientOfAsync(authorization, cancellationToken) is not { } patient)
         {
             return;
         }
@@ -58,7 +57,7 @@ public sealed partial class GrantConsentRecorder(
     public async Task<GrantStanding> StandingAsync(string authorizationId, CancellationToken cancellationToken = default)
     {
         if (await authorizations.FindByIdAsync(authorizationId, cancellationToken) is not { } authorization
-            || await PatientOfAsync(authorization, cancellationToken) is not { } patient)
+            || await authorizations.PatientOfAsync(authorization, cancellationToken) is not { } patient)
         {
             return GrantStanding.Unknown;
         }
@@ -141,12 +140,6 @@ public sealed partial class GrantConsentRecorder(
         {
             LogAbandonFailed(logger, e, "withdraw the grant Consent", authorizationId);
         }
-    }
-
-    private async Task<Guid?> PatientOfAsync(object authorization, CancellationToken cancellationToken)
-    {
-        var properties = await authorizations.GetPropertiesAsync(authorization, cancellationToken);
-        return properties.TryGetValue(ConnectApi.PatientProperty, out var value) && Guid.TryParse(value.GetString(), out var patient) ? patient : null;
     }
 
     /// <summary>The end of the grant Consent's period (the root provision's), read without a full FHIR parse: this runs on every refresh.</summary>

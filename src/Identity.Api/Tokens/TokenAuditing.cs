@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text;
 using System.Text.RegularExpressions;
-using Identity.Api.Apis;
 using Identity.Api.Audit;
 using Identity.Api.Passkeys;
 using Identity.Grains.Audit;
@@ -221,14 +220,7 @@ public sealed partial class TokenAuditing(
         return await cache.GetOrCreateAsync(("audit-authorization-patient", authorizationId), async entry =>
         {
             entry.SetSlidingExpiration(TimeSpan.FromMinutes(30)).SetSize(1);
-            if (await authorizations.FindByIdAsync(authorizationId) is not { } authorization)
-            {
-                return (Guid?)null;
-            }
-            var properties = await authorizations.GetPropertiesAsync(authorization);
-            return properties.TryGetValue(ConnectApi.PatientProperty, out var value) && Guid.TryParse(value.GetString(), out var patient)
-                ? patient
-                : null;
+            return await authorizations.PatientOfAsync(authorizationId);
         });
     }
 
