@@ -63,11 +63,7 @@ public sealed partial class AuditStore
             catch (AuditUnavailableException e)
             {
                 // The commit may or may not have happened; the next append re-reads the heads from the store.
-                foreach (var append in batch)
-                {
-                    _heads.TryRemove(append.Chain, out _);
-                    append.Stored.TrySetException(e);
-                }
+                batch.ForEach(append => Fail(append, e));
                 return;
             }
         }
@@ -79,10 +75,16 @@ public sealed partial class AuditStore
             }
             catch (AuditUnavailableException e)
             {
-                _heads.TryRemove(append.Chain, out _);
-                append.Stored.TrySetException(e);
+                Fail(append, e);
             }
         }
+    }
+
+    /// <summary>Reports the append as not stored and forgets its chain's head, which the failure may have left unknown.</summary>
+    private void Fail(PendingAppend append, AuditUnavailableException e)
+    {
+        _heads.TryRemove(append.Chain, out _);
+        append.Stored.TrySetException(e);
     }
 
     /// <summary>Inserts the batch in one transaction; the heads are cached only after the commit.</summary>
@@ -94,7 +96,7 @@ public sealed partial class AuditStore
         {
             if (!heads.ContainsKey(append.Chain))
             {
-                heads[append.Chain] = _heads.TryGetValue(append.Chain, out var cached) ? cached : await ReadHeadAsync(connection, append.Chain, CancellationToken.None);
+                heads[append.Chain] = await HeadAsync(connection, append.Chain);
             }
         }
         var entries = new AuditEntry[batch.Count];
@@ -123,8 +125,7 @@ public sealed partial class AuditStore
                 return await Guard(async () =>
                 {
                     await using var connection = await OpenAsync(writer: true, CancellationToken.None);
-                    var head = _heads.TryGetValue(append.Chain, out var cached) ? cached : await ReadHeadAsync(connection, append.Chain, CancellationToken.None);
-                    var entry = AuditEntry.Append(head, append.Recorded, append.EventJson, append.Index);
+                    var entry = AuditEntry.Append(await HeadAsync(connection, append.Chain), append.Recorded, append.EventJson, append.Index);
                     await InsertAsync(connection, null, entry, CancellationToken.None);
                     RememberHeads([entry.AsHead()]);
                     return entry;
@@ -139,6 +140,10 @@ public sealed partial class AuditStore
             }
         }
     }
+
+    /// <summary>The chain's last entry as this process last wrote it, else as the store has it.</summary>
+    private async ValueTask<AuditChainHead> HeadAsync(DbConnection connection, Guid chain) =>
+        _heads.TryGetValue(chain, out var cached) ? cached : await ReadHeadAsync(connection, chain, CancellationToken.None);
 
     private void RememberHeads(IEnumerable<AuditChainHead> heads)
     {

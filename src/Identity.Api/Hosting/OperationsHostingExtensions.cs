@@ -57,8 +57,7 @@ public static class OperationsHostingExtensions
                 var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
                     ? retryAfter
                     : TimeSpan.FromSeconds(limits.WindowSeconds);
-                return new ValueTask(Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited",
-                    "Too many attempts; wait before trying again.", retryAfter: wait).ExecuteAsync(context.HttpContext));
+                return new ValueTask(Problems.RateLimited(wait).ExecuteAsync(context.HttpContext));
             };
         });
 

@@ -23,6 +23,10 @@ public static class Problems
 
     public static IResult NotFound(string code, string title) => Create(StatusCodes.Status404NotFound, code, title);
 
+    /// <summary>429 of the authentication rate limit, per instance or across instances alike.</summary>
+    public static IResult RateLimited(TimeSpan wait) =>
+        Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many attempts; wait before trying again.", retryAfter: wait);
+
     private sealed class WithRetryAfter(IResult inner, TimeSpan wait) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)

@@ -15,7 +15,7 @@ public sealed class SharedRateLimitFilter : IEndpointFilter
         if (http.RequestServices.GetService<RedisRateLimiter>() is { } limiter
             && await limiter.TryAcquireAsync(PasskeyApi.AuthenticationRateLimit, http.Connection.RemoteIpAddress?.ToString() ?? "unknown") is { } wait)
         {
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many attempts; wait before trying again.", retryAfter: wait);
+            return Problems.RateLimited(wait);
         }
         return await next(context);
     }

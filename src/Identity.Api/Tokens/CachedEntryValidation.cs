@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Validation;
@@ -71,56 +72,65 @@ public sealed class CachedEntryValidation(IOpenIddictTokenManager tokens, IOpenI
 
     public async ValueTask HandleAsync(ServerValidateToken context)
     {
-        if (!context.Options.DisableTokenStorage && !string.IsNullOrEmpty(context.TokenId)
-            && !context.Transaction.Properties.ContainsKey(AnsweredFromCache(context.TokenId)))
+        if (!context.Options.DisableTokenStorage && !string.IsNullOrEmpty(context.TokenId))
         {
-            await new ServerProtection.ValidateTokenEntry(tokens).HandleAsync(context);
-            if (context.IsRejected)
-            {
-                return;
-            }
-            if (context.Principal is { } principal && principal.HasTokenType(TokenTypeIdentifiers.AccessToken) && !context.IsReferenceToken)
-            {
-                cache.RememberValidToken(context.TokenId, TokenEntrySnapshot.Of(principal), EpochOf(context.Transaction.Properties, context.TokenId));
-            }
+            // Only access tokens are remembered: codes and refresh tokens change when they are redeemed.
+            var rememberable = context.Principal?.HasTokenType(TokenTypeIdentifiers.AccessToken) is true && !context.IsReferenceToken;
+            await TokenEntryAsync(context.TokenId, context.Transaction.Properties, rememberable ? context.Principal : null,
+                () => new ServerProtection.ValidateTokenEntry(tokens).HandleAsync(context), () => context.IsRejected);
         }
-        if (!context.Options.DisableAuthorizationStorage && !string.IsNullOrEmpty(context.AuthorizationId)
-            && !cache.IsValidAuthorization(context.AuthorizationId))
+        if (!context.IsRejected && !context.Options.DisableAuthorizationStorage && !string.IsNullOrEmpty(context.AuthorizationId))
         {
-            var epoch = cache.Epoch;
-            await new ServerProtection.ValidateAuthorizationEntry(authorizations).HandleAsync(context);
-            if (!context.IsRejected)
-            {
-                cache.RememberValidAuthorization(context.AuthorizationId, epoch);
-            }
+            await AuthorizationEntryAsync(context.AuthorizationId,
+                () => new ServerProtection.ValidateAuthorizationEntry(authorizations).HandleAsync(context), () => context.IsRejected);
         }
     }
 
     public async ValueTask HandleAsync(ValidationValidateToken context)
     {
-        if (context.Options.EnableTokenEntryValidation && !string.IsNullOrEmpty(context.TokenId)
-            && !context.Transaction.Properties.ContainsKey(AnsweredFromCache(context.TokenId)))
+        if (context.Options.EnableTokenEntryValidation && !string.IsNullOrEmpty(context.TokenId))
         {
-            await new ValidationProtection.ValidateTokenEntry(tokens).HandleAsync(context);
-            if (context.IsRejected)
-            {
-                return;
-            }
             // The validation stack accepts access tokens only.
-            if (!context.IsReferenceToken && context.Principal is { } principal)
-            {
-                cache.RememberValidToken(context.TokenId, TokenEntrySnapshot.Of(principal), EpochOf(context.Transaction.Properties, context.TokenId));
-            }
+            await TokenEntryAsync(context.TokenId, context.Transaction.Properties, context.IsReferenceToken ? null : context.Principal,
+                () => new ValidationProtection.ValidateTokenEntry(tokens).HandleAsync(context), () => context.IsRejected);
         }
-        if (context.Options.EnableAuthorizationEntryValidation && !string.IsNullOrEmpty(context.AuthorizationId)
-            && !cache.IsValidAuthorization(context.AuthorizationId))
+        if (!context.IsRejected && context.Options.EnableAuthorizationEntryValidation && !string.IsNullOrEmpty(context.AuthorizationId))
         {
-            var epoch = cache.Epoch;
-            await new ValidationProtection.ValidateAuthorizationEntry(authorizations).HandleAsync(context);
-            if (!context.IsRejected)
-            {
-                cache.RememberValidAuthorization(context.AuthorizationId, epoch);
-            }
+            await AuthorizationEntryAsync(context.AuthorizationId,
+                () => new ValidationProtection.ValidateAuthorizationEntry(authorizations).HandleAsync(context), () => context.IsRejected);
+        }
+    }
+
+    /// <summary>
+    /// OpenIddict's token entry check (<paramref name="check"/>) unless the entry was answered from the cache; a valid entry
+    /// of a <paramref name="rememberable"/> token is remembered under the epoch read before the entry was.
+    /// </summary>
+    private async ValueTask TokenEntryAsync(string tokenId, IDictionary<string, object?> properties, ClaimsPrincipal? rememberable,
+        Func<ValueTask> check, Func<bool> rejected)
+    {
+        if (properties.ContainsKey(AnsweredFromCache(tokenId)))
+        {
+            return;
+        }
+        await check();
+        if (!rejected() && rememberable is not null)
+        {
+            cache.RememberValidToken(tokenId, TokenEntrySnapshot.Of(rememberable), EpochOf(properties, tokenId));
+        }
+    }
+
+    /// <summary>OpenIddict's authorization entry check (<paramref name="check"/>) unless the authorization was just read as valid.</summary>
+    private async ValueTask AuthorizationEntryAsync(string authorizationId, Func<ValueTask> check, Func<bool> rejected)
+    {
+        if (cache.IsValidAuthorization(authorizationId))
+        {
+            return;
+        }
+        var epoch = cache.Epoch;
+        await check();
+        if (!rejected())
+        {
+            cache.RememberValidAuthorization(authorizationId, epoch);
         }
     }
 

@@ -20,9 +20,9 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
 {
     private const int MaximumEntries = 200_000;
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, TokenEntrySnapshot Entry)> _validTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _validAuthorizations = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, OpenIddictEntityFrameworkCoreApplication Client)> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, TokenEntrySnapshot Value)> _validTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, bool Value)> _validAuthorizations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, OpenIddictEntityFrameworkCoreApplication Value)> _clients = new(StringComparer.Ordinal);
     private readonly TimeSpan _lifetime = TimeSpan.FromMilliseconds(Math.Max(0, settings.ValidityCacheMilliseconds));
     private long _epoch;
     private volatile bool _suspended;
@@ -33,30 +33,19 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
     public long Epoch => Interlocked.Read(ref _epoch);
 
     /// <summary>The entry of an access token read as valid moments ago, with what the store said about it.</summary>
-    public bool TryGetValidToken(string tokenId, [NotNullWhen(true)] out TokenEntrySnapshot? entry)
-    {
-        entry = Enabled && _validTokens.TryGetValue(tokenId, out var cached) && time.GetUtcNow() < cached.Until ? cached.Entry : null;
-        return entry is not null;
-    }
+    public bool TryGetValidToken(string tokenId, [NotNullWhen(true)] out TokenEntrySnapshot? entry) => TryGetFresh(_validTokens, tokenId, out entry);
 
-    public bool IsValidAuthorization(string authorizationId) =>
-        Enabled && _validAuthorizations.TryGetValue(authorizationId, out var until) && time.GetUtcNow() < until;
+    public bool IsValidAuthorization(string authorizationId) => TryGetFresh(_validAuthorizations, authorizationId, out _);
 
     /// <summary>A client read moments ago; the caller must not change it (hand out copies).</summary>
-    public bool TryGetClient(string clientId, [NotNullWhen(true)] out OpenIddictEntityFrameworkCoreApplication? client)
-    {
-        client = Enabled && _clients.TryGetValue(clientId, out var cached) && time.GetUtcNow() < cached.Until ? cached.Client : null;
-        return client is not null;
-    }
+    public bool TryGetClient(string clientId, [NotNullWhen(true)] out OpenIddictEntityFrameworkCoreApplication? client) =>
+        TryGetFresh(_clients, clientId, out client);
 
-    public void RememberClient(string clientId, OpenIddictEntityFrameworkCoreApplication client, long epoch) =>
-        Remember(_clients, clientId, (time.GetUtcNow() + _lifetime, client), epoch);
+    public void RememberClient(string clientId, OpenIddictEntityFrameworkCoreApplication client, long epoch) => Remember(_clients, clientId, client, epoch);
 
-    public void RememberValidToken(string tokenId, TokenEntrySnapshot entry, long epoch) =>
-        Remember(_validTokens, tokenId, (time.GetUtcNow() + _lifetime, entry), epoch);
+    public void RememberValidToken(string tokenId, TokenEntrySnapshot entry, long epoch) => Remember(_validTokens, tokenId, entry, epoch);
 
-    public void RememberValidAuthorization(string authorizationId, long epoch) =>
-        Remember(_validAuthorizations, authorizationId, time.GetUtcNow() + _lifetime, epoch);
+    public void RememberValidAuthorization(string authorizationId, long epoch) => Remember(_validAuthorizations, authorizationId, true, epoch);
 
     /// <summary>Drops what a change may have made stale: one token, one authorization, or everything.</summary>
     public void Forget(TokenStateChange change)
@@ -88,7 +77,18 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
         Forget(TokenStateChange.Everything);
     }
 
-    private void Remember<T>(ConcurrentDictionary<string, T> entries, string id, T value, long epoch)
+    private bool TryGetFresh<T>(ConcurrentDictionary<string, (DateTimeOffset Until, T Value)> entries, string id, [MaybeNullWhen(false)] out T value)
+    {
+        if (Enabled && entries.TryGetValue(id, out var cached) && time.GetUtcNow() < cached.Until)
+        {
+            value = cached.Value;
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    private void Remember<T>(ConcurrentDictionary<string, (DateTimeOffset Until, T Value)> entries, string id, T value, long epoch)
     {
         if (!Enabled)
         {
@@ -98,7 +98,7 @@ public sealed class TokenStateCache(TokenSettings settings, TimeProvider time)
         {
             entries.Clear();
         }
-        entries[id] = value;
+        entries[id] = (time.GetUtcNow() + _lifetime, value);
         // A change that landed while this was being written must win: undo if the epoch moved.
         if (Epoch != epoch)
         {
