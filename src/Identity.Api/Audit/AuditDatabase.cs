@@ -19,9 +19,10 @@ public sealed class AuditDatabase
     public const string WriterRole = "identity_audit_writer";
     public const string DefaultSqliteFileName = "audit.db";
 
-    private AuditDatabase(bool isPostgres, string writer, string owner, string description)
+    private AuditDatabase(bool isPostgres, string writer, string owner, string description, int timeoutSeconds)
     {
         IsPostgres = isPostgres;
+        Timeout = TimeSpan.FromSeconds(timeoutSeconds);
         WriterConnectionString = writer;
         OwnerConnectionString = owner;
         Description = description;
@@ -36,6 +37,9 @@ public sealed class AuditDatabase
     public string OwnerConnectionString { get; }
 
     public string Description { get; }
+
+    /// <summary>How long one store operation may take (<c>Audit:TimeoutSeconds</c>).</summary>
+    public TimeSpan Timeout { get; }
 
     public static AuditDatabase FromConfiguration(IConfiguration configuration, string contentRootPath)
     {
@@ -65,7 +69,7 @@ public sealed class AuditDatabase
         builder.DataSource = Path.GetFullPath(builder.DataSource, contentRootPath);
         builder.DefaultTimeout = timeoutSeconds;
         builder.Pooling = true;
-        return new AuditDatabase(false, builder.ConnectionString, builder.ConnectionString, $"SQLite {builder.DataSource}");
+        return new AuditDatabase(false, builder.ConnectionString, builder.ConnectionString, $"SQLite {builder.DataSource}", timeoutSeconds);
     }
 
     public static AuditDatabase Postgres(string ownerConnectionString, string? writerConnectionString, int timeoutSeconds)
@@ -84,7 +88,7 @@ public sealed class AuditDatabase
         writer.Timeout = timeoutSeconds;
         writer.CommandTimeout = timeoutSeconds;
         writer.ApplicationName ??= "identityconsent-audit";
-        return new AuditDatabase(true, writer.ConnectionString, owner.ConnectionString, $"PostgreSQL {owner.Host}:{owner.Port}/{owner.Database}");
+        return new AuditDatabase(true, writer.ConnectionString, owner.ConnectionString, $"PostgreSQL {owner.Host}:{owner.Port}/{owner.Database}", timeoutSeconds);
     }
 
     public override string ToString() => Description;

@@ -16,6 +16,9 @@ public sealed record AuditSettings
     /// <summary>How long an audit write may wait for the store (SQLite lock, PostgreSQL connect and command) before the request fails with 503.</summary>
     public int TimeoutSeconds { get; init; } = 5;
 
+    /// <summary>Whether introspection and consent decisions answer before or after their audit event is committed.</summary>
+    public HotPathAudit HotPaths { get; init; } = HotPathAudit.WriteBehind;
+
     /// <summary>Retry-After sent with <c>audit_unavailable</c>.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
 }

@@ -29,10 +29,8 @@ public sealed partial class AuditStore
         catch (Exception e)
         {
             // Nothing may be left waiting forever; what was not completed is reported as not stored.
-            foreach (var append in batch)
-            {
-                append.Stored.TrySetException(e is AuditUnavailableException ? e : Unavailable("append the audit entry", e));
-            }
+            var failure = e as AuditUnavailableException ?? Unavailable("append the audit entry", e);
+            batch.ForEach(append => Fail(append, failure));
         }
         finally
         {
@@ -49,7 +47,7 @@ public sealed partial class AuditStore
                 var entries = await Guard(() => InsertBatchAsync(batch), "append the audit entries");
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Stored.TrySetResult(entries[i]);
+                    Stored(batch[i], entries[i]);
                 }
                 return;
             }
@@ -71,20 +69,13 @@ public sealed partial class AuditStore
         {
             try
             {
-                append.Stored.TrySetResult(await AppendOneAsync(append));
+                Stored(append, await AppendOneAsync(append));
             }
             catch (AuditUnavailableException e)
             {
                 Fail(append, e);
             }
         }
-    }
-
-    /// <summary>Reports the append as not stored and forgets its chain's head, which the failure may have left unknown.</summary>
-    private void Fail(PendingAppend append, AuditUnavailableException e)
-    {
-        _heads.TryRemove(append.Chain, out _);
-        append.Stored.TrySetException(e);
     }
 
     /// <summary>Inserts the batch in one transaction; the heads are cached only after the commit.</summary>
@@ -157,7 +148,8 @@ public sealed partial class AuditStore
         }
     }
 
-    private sealed record PendingAppend(AuditEventIndex Index, string EventJson, DateTimeOffset Recorded)
+    /// <summary>An event waiting for its commit; <paramref name="Behind"/>: its caller answered already (AuditStore.WriteBehind.cs).</summary>
+    private sealed record PendingAppend(AuditEventIndex Index, string EventJson, DateTimeOffset Recorded, bool Behind = false)
     {
         public Guid Chain => Index.Chain;
 

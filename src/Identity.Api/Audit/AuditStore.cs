@@ -83,9 +83,16 @@ public sealed partial class AuditStore : IAsyncDisposable
         return await append.Stored.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task<AuditChainReport> VerifyAsync(Guid chain, CancellationToken cancellationToken)
+    /// <summary>Before a read: the schema is there and what this process answered with a write-behind event is committed.</summary>
+    private async Task ReadyToReadAsync(CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
+        await SettleAsync(_database.Timeout, cancellationToken);
+    }
+
+    public async Task<AuditChainReport> VerifyAsync(Guid chain, CancellationToken cancellationToken)
+    {
+        await ReadyToReadAsync(cancellationToken);
         var anchor = await Guard(() => ReadAnchorAsync(chain, cancellationToken), "read the chain anchor");
         var entries = await Guard(() => ReadChainAsync(chain, cancellationToken), "read the chain");
         return AuditChainVerifier.Verify(chain, anchor, entries);
@@ -94,7 +101,7 @@ public sealed partial class AuditStore : IAsyncDisposable
     /// <summary>Every chain that has entries or an anchor.</summary>
     public async Task<IReadOnlyList<Guid>> ChainsAsync(CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
+        await ReadyToReadAsync(cancellationToken);
         return await Guard(async () =>
         {
             await using var connection = await OpenAsync(writer: true, cancellationToken);
@@ -112,7 +119,7 @@ public sealed partial class AuditStore : IAsyncDisposable
 
     public async Task<AuditSearchPage> SearchAsync(AuditEventQuery query, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
+        await ReadyToReadAsync(cancellationToken);
         return await Guard(async () =>
         {
             await using var connection = await OpenAsync(writer: true, cancellationToken);
@@ -132,7 +139,7 @@ public sealed partial class AuditStore : IAsyncDisposable
 
     public async Task<AuditEntry?> FindAsync(string eventId, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
+        await ReadyToReadAsync(cancellationToken);
         return await Guard(async () =>
         {
             await using var connection = await OpenAsync(writer: true, cancellationToken);
@@ -146,7 +153,7 @@ public sealed partial class AuditStore : IAsyncDisposable
     /// <summary>The events recorded in [<paramref name="from"/>, <paramref name="before"/>), oldest first, one JSON text each (for NDJSON).</summary>
     public async IAsyncEnumerable<string> ExportAsync(DateTimeOffset from, DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
+        await ReadyToReadAsync(cancellationToken);
         DbConnection connection;
         DbDataReader reader;
         try
@@ -214,6 +221,7 @@ public sealed partial class AuditStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DrainBehindAsync();
         await _appends.DisposeAsync();
         if (_writer is not null)
         {

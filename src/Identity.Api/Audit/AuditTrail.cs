@@ -1,16 +1,33 @@
 using Hl7.Fhir.Model;
 using Identity.Grains.Audit;
+using Microsoft.Extensions.Options;
 
 namespace Identity.Api.Audit;
 
 /// <summary>Serializes events to their canonical JSON and appends them to the audit store.</summary>
-public sealed class AuditTrail(AuditStore store, TimeProvider time) : IAuditTrail
+public sealed class AuditTrail(AuditStore store, TimeProvider time, IOptions<AuditSettings> settings) : IAuditTrail
 {
+    private readonly bool _writeBehind = settings.Value.HotPaths == HotPathAudit.WriteBehind;
+
     public Task<AuditEntry> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        var (json, recorded) = Canonical(auditEvent);
+        return store.AppendAsync(json, recorded, cancellationToken);
+    }
+
+    public ValueTask RecordHotPathAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        var (json, recorded) = Canonical(auditEvent);
+        return _writeBehind && store.TryAppendBehind(json, recorded)
+            ? ValueTask.CompletedTask
+            : new ValueTask(store.AppendAsync(json, recorded, cancellationToken));
+    }
+
+    private (string Json, DateTimeOffset Recorded) Canonical(AuditEvent auditEvent)
     {
         // The entry's time and the event's recorded time are the same instant, at the millisecond precision the hash covers.
         var recorded = DateTimeOffset.FromUnixTimeMilliseconds((auditEvent.Recorded ?? time.GetUtcNow()).ToUnixTimeMilliseconds());
         auditEvent.Recorded = recorded;
-        return store.AppendAsync(AuditEventJson.Serialize(auditEvent), recorded, cancellationToken);
+        return (AuditEventJson.Serialize(auditEvent), recorded);
     }
 }

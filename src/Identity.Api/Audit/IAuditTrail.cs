@@ -11,4 +11,13 @@ public interface IAuditTrail
     /// Throws <see cref="AuditUnavailableException"/> when it cannot: the caller must then not go ahead.
     /// </summary>
     Task<AuditEntry> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// For the hot paths ARCHITECTURE.md keeps off the database round trip (introspection, consent decisions other than
+    /// break-the-glass): the event is queued for the next group commit and the caller may answer without waiting for the
+    /// disk (<c>Audit:HotPaths = WriteBehind</c>, the default; see AuditStore.WriteBehind.cs for what that guarantees).
+    /// Waits like <see cref="RecordAsync"/>, and throws <see cref="AuditUnavailableException"/> like it, whenever the
+    /// store is failing, the backlog is full, or <c>Audit:HotPaths</c> is <c>Committed</c>.
+    /// </summary>
+    ValueTask RecordHotPathAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
 }

@@ -6,8 +6,9 @@ namespace Identity.Api.Consent;
 
 /// <summary>
 /// Decisions for networks (the JSON endpoint and the CDS Hooks service share it): one grain call with the patient's
-/// rules already in memory, and a BALP AuthZconsent AuditEvent in the patient's chain before the answer, carrying the
-/// purpose of use and, for break-the-glass, its reason.
+/// rules already in memory, and a BALP AuthZconsent AuditEvent in the patient's chain carrying the purpose of use and,
+/// for break-the-glass, its reason. A break-the-glass decision is answered only once its event is committed; any other
+/// is a hot path (ARCHITECTURE.md): its event is queued for the next group commit (<see cref="IAuditTrail.RecordHotPathAsync"/>).
 /// </summary>
 public sealed class ConsentDecisions(IGrainFactory grains, IAuditTrail audit, PatientConsents consents)
 {
@@ -15,7 +16,15 @@ public sealed class ConsentDecisions(IGrainFactory grains, IAuditTrail audit, Pa
         string? clientAddress, CancellationToken cancellationToken = default)
     {
         var decision = await grains.GetGrain<IPatientConsentGrain>(patient).DecideAsync(request);
-        await audit.RecordAsync(ConsentAuditEvents.Decision(consents.Context(clientAddress), patient, requestor, request, decision, reason), cancellationToken);
+        var auditEvent = ConsentAuditEvents.Decision(consents.Context(clientAddress), patient, requestor, request, decision, reason);
+        if (request.PurposeOfUse == ConsentCodes.BreakTheGlass)
+        {
+            await audit.RecordAsync(auditEvent, cancellationToken);
+        }
+        else
+        {
+            await audit.RecordHotPathAsync(auditEvent, cancellationToken);
+        }
         return decision;
     }
 

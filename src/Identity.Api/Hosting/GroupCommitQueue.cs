@@ -16,9 +16,18 @@ public sealed class GroupCommitQueue<TItem>(Func<List<TItem>, Task> writeBatch, 
     /// <summary>Queues an item; the caller then waits for the item's own completion.</summary>
     public void Enqueue(TItem item)
     {
-        if (!_items.Writer.TryWrite(item))
+        if (!TryEnqueue(item))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue<TItem>));
+        }
+    }
+
+    /// <summary>Queues an item, or returns false once the queue is disposed.</summary>
+    public bool TryEnqueue(TItem item)
+    {
+        if (!_items.Writer.TryWrite(item))
+        {
+            return false;
         }
         if (Volatile.Read(ref _writer) is null)
         {
@@ -28,6 +37,7 @@ public sealed class GroupCommitQueue<TItem>(Func<List<TItem>, Task> writeBatch, 
                 started.Start(TaskScheduler.Default);
             }
         }
+        return true;
     }
 
     /// <summary>Writes what is queued, then stops.</summary>

@@ -168,7 +168,7 @@ public sealed partial class TokenAuditing(
         {
             return;
         }
-        await trail.RecordAsync(TokenAuditEvents.Introspected(Context(context.Transaction), await FactsAsync(context.Transaction, context.Request, token), active: true),
+        await trail.RecordHotPathAsync(TokenAuditEvents.Introspected(Context(context.Transaction), await FactsAsync(context.Transaction, context.Request, token), active: true),
             RequestAborted(context.Transaction));
     }
 
@@ -181,7 +181,7 @@ public sealed partial class TokenAuditing(
         var facts = context.Transaction.Properties.TryGetValue(PresentedToken, out var presented) && presented is ClaimsPrincipal token
             ? await FactsAsync(context.Transaction, request, token)
             : new TokenAuditFacts(request.ClientId, null, [], [], [], null, Purpose(request, patientGrant: false), Query(context.Transaction, request));
-        await trail.RecordAsync(TokenAuditEvents.Introspected(Context(context.Transaction), facts, active: false), RequestAborted(context.Transaction));
+        await trail.RecordHotPathAsync(TokenAuditEvents.Introspected(Context(context.Transaction), facts, active: false), RequestAborted(context.Transaction));
     }
 
     public async ValueTask HandleAsync(HandleRevocationRequestContext context)

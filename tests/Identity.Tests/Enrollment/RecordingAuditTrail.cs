@@ -18,4 +18,10 @@ public sealed class RecordingAuditTrail(IAuditTrail inner) : IAuditTrail
         _events.Enqueue(auditEvent);
         return entry;
     }
+
+    public async ValueTask RecordHotPathAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        await inner.RecordHotPathAsync(auditEvent, cancellationToken);
+        _events.Enqueue(auditEvent);
+    }
 }

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Identity.Api.Audit;
+using Identity.Grains.Audit;
+using Identity.Tests.Consent;
+using Identity.Tests.Infrastructure;
+using Identity.Tests.Passkeys;
+using Identity.Tests.Tokens;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Identity.Tests.Audit;
+
+/// <summary>
+/// Introspection and consent decisions (not break-the-glass) answer without waiting for their audit commit, yet every
+/// event they answered is stored; while the store is failing they wait and answer 503 like every audited operation.
+/// </summary>
+public sealed class HotPathAuditTests
+{
+    [Fact]
+    public async Task Hot_paths_answer_while_the_store_is_locked_and_their_events_are_stored_once_it_is_back()
+    {
+        await using var factory = new ConsentTestFactory();
+        factory.Settings["Audit:TimeoutSeconds"] = "1";
+        using var flow = new OAuthFlow(factory);
+        var token = await ConsentHttp.ClientTokenAsync(flow, OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret, "consent.decide");
+        var store = factory.Services.GetRequiredService<AuditStore>();
+        var patient = Guid.NewGuid();
+        var before = await TotalAsync(store);
+
+        await using (var holder = await LockAsync(factory))
+        {
+            // Answered at once although nothing can be committed: the events wait in the queue.
+            Assert.True((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+            var (status, decision) = await DecideAsync(flow, token, patient, "TREAT");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("NO_CONSENT", decision.GetProperty("decision").GetString());
+
+            // Break-the-glass always waits for its commit, so it is refused while the store is locked.
+            var (glass, problem) = await DecideAsync(flow, token, patient, "BTG", "unconscious patient in the emergency department");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, glass);
+            Assert.Equal("audit_unavailable", problem.GetProperty("code").GetString());
+
+            // Once a commit failed, hot paths wait too: nothing more is answered without its audit event.
+            using var refused = await IntrospectionAsync(flow, token);
+            await PasskeyHttpTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+            Assert.True(store.Behind > 0);
+
+            await holder.ReleaseAsync();
+        }
+
+        // The two answered events are committed by the retry (a read through the store waits for them); the refused ones never were.
+        Assert.Equal(before + 2, await TotalAsync(store));
+        Assert.Equal(0, store.Behind);
+        var chain = await store.VerifyAsync(patient, default);
+        Assert.True(chain.Intact);
+        Assert.Equal(1, chain.Entries);
+        Assert.True((await store.VerifyAsync(AuditChains.System, default)).Intact);
+
+        // Healthy again: hot paths answer without waiting.
+        Assert.True((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task With_HotPaths_Committed_introspection_waits_for_its_commit()
+    {
+        await using var factory = new ConsentTestFactory();
+        factory.Settings["Audit:TimeoutSeconds"] = "1";
+        factory.Settings["Audit:HotPaths"] = "Committed";
+        using var flow = new OAuthFlow(factory);
+        var token = await ConsentHttp.ClientTokenAsync(flow, OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret, "consent.decide");
+
+        await using var holder = await LockAsync(factory);
+        using var refused = await IntrospectionAsync(flow, token);
+        await PasskeyHttpTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+        var (status, _) = await DecideAsync(flow, token, Guid.NewGuid(), "TREAT");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+    }
+
+    [Theory]
+    [MemberData(nameof(AuditStoreTests.Stores), MemberType = typeof(AuditStoreTests))]
+    public async Task Write_behind_events_are_all_committed_in_their_chains_by_the_time_the_store_is_disposed(string kind)
+    {
+        await using var target = await AuditStoreTarget.CreateAsync(kind);
+        var writer = target.NewStore();
+        var patients = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToArray();
+        var now = DateTimeOffset.UtcNow;
+        string Event(Guid patient, int i) => AuditEventJson.Serialize(BalpAuditEvents.SignIn(new AuditContext("test", "192.0.2.1", now), patient, [(byte)i], null));
+
+        // Before its schema is installed the store cannot take an event it will not wait for.
+        Assert.False(writer.TryAppendBehind(Event(patients[0], 0), now));
+        await writer.EnsureSchemaAsync(default);
+        await Task.WhenAll(patients.Select(patient => Task.Run(() =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.True(writer.TryAppendBehind(Event(patient, i), now));
+            }
+        })));
+        await writer.DisposeAsync();
+
+        foreach (var patient in patients)
+        {
+            var report = await target.Store.VerifyAsync(patient, default);
+            Assert.True(report.Intact, report.FirstBreak?.Message);
+            Assert.Equal(100, report.Entries);
+        }
+    }
+
+    private static async Task<long> TotalAsync(AuditStore store) =>
+        (await store.SearchAsync(new AuditEventQuery { Count = 0 }, default)).Total;
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> DecideAsync(OAuthFlow flow, string token, Guid patient, string purpose, string? reason = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/consent/decide")
+        {
+            Content = JsonContent.Create(new { patient = $"Patient/{patient:D}", actor = "Organization/demo-network", purposeOfUse = purpose, time = DateTimeOffset.UtcNow, reason }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await flow.Backchannel.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    private static async Task<HttpResponseMessage> IntrospectionAsync(OAuthFlow flow, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/introspect") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }) };
+        request.Headers.Authorization = OAuthFlow.Basic(OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret);
+        return await flow.Backchannel.SendAsync(request);
+    }
+
+    /// <summary>Holds an exclusive lock on the audit database, as a stuck writer or a full disk would leave it.</summary>
+    private static async Task<StoreLock> LockAsync(IdentityApiFactory factory)
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "audit.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN EXCLUSIVE;";
+        await command.ExecuteNonQueryAsync();
+        return new StoreLock(connection);
+    }
+
+    private sealed class StoreLock(SqliteConnection connection) : IAsyncDisposable
+    {
+        private bool _released;
+
+        public async Task ReleaseAsync()
+        {
+            if (!_released)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "ROLLBACK;";
+                await command.ExecuteNonQueryAsync();
+                _released = true;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ReleaseAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}
