@@ -25,8 +25,11 @@ namespace Identity.Api.Tokens;
 /// <list type="bullet">
 /// <item>token issued, refreshed or exchanged: at sign-in, before <c>RedeemTokenEntry</c>, so neither is the code or refresh
 /// token redeemed nor any token entry created when the write fails (a retry with the same code still works). If OpenIddict
-/// then refuses after all (a concurrent redemption), the error response records a second entry with outcome 8;</item>
-/// <item>revoked: before <c>RevokeToken</c>; introspected: when the answer is known, before it is sent (active or not);</item>
+/// then refuses after all (a concurrent redemption), the error response records a second entry with outcome 8. A
+/// client_credentials token (a network's own, no patient in it) is a hot path: its event is queued for the next group commit
+/// and the answer does not wait for it (<see cref="IAuditTrail.RecordHotPathAsync"/>), unless the store is failing;</item>
+/// <item>revoked: before <c>RevokeToken</c>; introspected: when the answer is known, before it is sent (active or not),
+/// as a hot path like client_credentials;</item>
 /// <item>refused: OAuth errors of the token and authorization endpoints when a patient is known (presented code, refresh or
 /// subject token; the signed-in patient at authorize).</item>
 /// </list>
@@ -120,7 +123,15 @@ public sealed partial class TokenAuditing(
         var facts = new TokenAuditFacts(context.ClientId ?? request.ClientId, await PatientOfAsync(principal), types,
             [.. principal.GetResources()], [.. scopes], principal.GetAuthorizationId(), Purpose(request, patientGrant), Query(context.Transaction, request));
         var auditEvent = TokenAuditEvents.TokenRequest(Context(context.Transaction), operation, facts);
-        await trail.RecordAsync(auditEvent, RequestAborted(context.Transaction));
+        if (request.IsClientCredentialsGrantType())
+        {
+            // A network's own token, no patient in it: the hot path ARCHITECTURE.md keeps off the database round trip.
+            await trail.RecordHotPathAsync(auditEvent, RequestAborted(context.Transaction));
+        }
+        else
+        {
+            await trail.RecordAsync(auditEvent, RequestAborted(context.Transaction));
+        }
         context.Transaction.Properties[AuditedIssue] = auditEvent;
     }
 

@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Identity.Tests.Audit;
 
 /// <summary>
-/// Introspection and consent decisions (not break-the-glass) answer without waiting for their audit commit, yet every
+/// Introspection, consent decisions (not break-the-glass) and client_credentials tokens answer without waiting for their audit commit, yet every
 /// event they answered is stored; while the store is failing they wait and answer 503 like every audited operation.
 /// </summary>
 public sealed class HotPathAuditTests
@@ -36,6 +36,8 @@ public sealed class HotPathAuditTests
             var (status, decision) = await DecideAsync(flow, token, patient, "TREAT");
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("NO_CONSENT", decision.GetProperty("decision").GetString());
+            var issued = await ConsentHttp.ClientTokenAsync(flow, OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret, "consent.decide");
+            Assert.NotEqual(token, issued);
 
             // Break-the-glass always waits for its commit, so it is refused while the store is locked.
             var (glass, problem) = await DecideAsync(flow, token, patient, "BTG", "unconscious patient in the emergency department");
@@ -50,8 +52,8 @@ public sealed class HotPathAuditTests
             await holder.ReleaseAsync();
         }
 
-        // The two answered events are committed by the retry (a read through the store waits for them); the refused ones never were.
-        Assert.Equal(before + 2, await TotalAsync(store));
+        // The three answered events are committed by the retry (a read through the store waits for them); the refused ones never were.
+        Assert.Equal(before + 3, await TotalAsync(store));
         Assert.Equal(0, store.Behind);
         var chain = await store.VerifyAsync(patient, default);
         Assert.True(chain.Intact);
