@@ -1,4 +1,5 @@
 using Identity.Api.Apis;
+using Identity.Api.Tokens.Dispatch;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Abstractions;
@@ -156,6 +157,12 @@ public static class TokenServiceHostingExtensions
                 }
                 validation.UseAspNetCore();
             });
+
+        // OpenIddict's dispatchers, planned once per event type instead of scanning every descriptor for every event.
+        services.AddSingleton(new RegisteredLifetimes(services));
+        services.AddSingleton<HandlerPlans>();
+        services.Replace(ServiceDescriptor.Scoped<IOpenIddictServerDispatcher, IndexedServerDispatcher>());
+        services.Replace(ServiceDescriptor.Scoped<OpenIddict.Validation.IOpenIddictValidationDispatcher, IndexedValidationDispatcher>());
 
         services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy
             .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
