@@ -20,7 +20,11 @@ public sealed partial class ConsentProjectionRepair(IConsentProjection projectio
 
     private const int Batch = 100;
 
+    /// <summary>How long start-up waits for the directory copy before going on (a cluster still settling may hold the grain up).</summary>
+    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(10);
+
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _firstCopy = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
     private bool _copied;
 
@@ -29,9 +33,10 @@ public sealed partial class ConsentProjectionRepair(IConsentProjection projectio
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Before the silo (and a co-hosted API) serves requests, so ids from the old directory resolve at once; retried by the loop on failure.
-        await TryCopyDirectoryAsync();
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        // Normally the copy is done before the silo (and a co-hosted API) serves requests, so old ids resolve at once; if it
+        // fails or takes long, start-up goes on and the loop keeps trying.
+        await _firstCopy.Task.WaitAsync(StartupWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -80,6 +85,7 @@ public sealed partial class ConsentProjectionRepair(IConsentProjection projectio
             if (!_copied)
             {
                 await TryCopyDirectoryAsync();
+                _firstCopy.TrySetResult();
             }
             try
             {
