@@ -1,5 +1,6 @@
 using System.Net;
 using Identity.Grains;
+using Identity.Grains.Consent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,9 +28,7 @@ public static class SiloHostingExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton<SqlSchemaInstaller>();
-        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<SqlSchemaInstaller>());
+        builder.Services.AddSiloDatabase(database);
         builder.Services.Configure<HostOptions>(host =>
         {
             if (host.ShutdownTimeout < ShutdownTimeout)
@@ -74,6 +73,21 @@ public static class SiloHostingExtensions
             }));
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The silo's database: its schema installed at start-up, and the consent query projection kept in it (written by
+    /// the patient consent grains, repaired and back-filled by <see cref="ConsentProjectionRepair"/>).
+    /// </summary>
+    public static IServiceCollection AddSiloDatabase(this IServiceCollection services, SiloDatabase database)
+    {
+        services.AddSingleton(database);
+        services.AddSingleton<SqlSchemaInstaller>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<SqlSchemaInstaller>());
+        services.AddSingleton<IConsentProjection, SqlConsentProjection>();
+        services.AddSingleton<ConsentProjectionRepair>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<ConsentProjectionRepair>());
+        return services;
     }
 
     /// <summary>True when the downward API gave this process its pod's namespace (see <c>k8s/base</c>).</summary>

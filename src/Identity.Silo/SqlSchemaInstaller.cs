@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Identity.Silo;
 
 /// <summary>
-/// Creates or updates the Orleans tables and stored queries (scripts in <c>Sql/</c>) before the
-/// silo's clustering and grain storage read them. Safe to run any number of times, also from
+/// Creates or updates the Orleans tables and stored queries and the consent query projection (scripts in <c>Sql/</c>)
+/// before the silo's clustering, grain storage and grains use them. Safe to run any number of times, also from
 /// several silos starting at once.
 /// </summary>
 public sealed partial class SqlSchemaInstaller(SiloDatabase database, ILogger<SqlSchemaInstaller> logger)
@@ -16,8 +16,8 @@ public sealed partial class SqlSchemaInstaller(SiloDatabase database, ILogger<Sq
     // Any constant shared by all silos of the deployment; only this installer takes it.
     private const long PostgresLockKey = 0x4964436f6e73656e; // "IdConsen"
 
-    private static readonly string[] PostgresScripts = ["PostgreSQL-Main.sql", "PostgreSQL-Clustering.sql", "PostgreSQL-Persistence.sql"];
-    private static readonly string[] SqliteScripts = ["Sqlite-Main.sql", "Sqlite-Persistence.sql"];
+    private static readonly string[] PostgresScripts = ["PostgreSQL-Main.sql", "PostgreSQL-Clustering.sql", "PostgreSQL-Persistence.sql", "PostgreSQL-ConsentProjection.sql"];
+    private static readonly string[] SqliteScripts = ["Sqlite-Main.sql", "Sqlite-Persistence.sql", "Sqlite-ConsentProjection.sql"];
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SqlSchemaInstaller), ServiceLifecycleStage.First, InstallAsync);

@@ -91,7 +91,7 @@ public static class ConsentApi
         {
             return FhirResponses.Outcome(StatusCodes.Status400BadRequest, "invalid", $"The body's id must be '{id}', the id in the URL.", "Consent.id");
         }
-        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        var owner = await OwnerAsync(grains, id);
         if (owner is null || !caller.MayRead(owner.Value) && !caller.MayWrite(owner.Value, 'u'))
         {
             return FhirResponses.NotFound($"No Consent '{id}' (consents are created with POST).");
@@ -122,7 +122,7 @@ public static class ConsentApi
         {
             return FhirResponses.Unauthenticated();
         }
-        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        var owner = await OwnerAsync(grains, id);
         // Someone else's consent is "not found", not "forbidden": its existence is not disclosed.
         if (owner is null || !caller.MayRead(owner.Value)
             || await grains.GetGrain<IPatientConsentGrain>(owner.Value).ReadAsync(id, versionId) is not { } version)
@@ -147,7 +147,7 @@ public static class ConsentApi
         {
             return refusal!;
         }
-        var owner = await grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id);
+        var owner = await OwnerAsync(grains, id);
         if (owner is null || !caller.MayRead(owner.Value))
         {
             return FhirResponses.NotFound($"No Consent '{id}'.");
@@ -156,7 +156,8 @@ public static class ConsentApi
         // BALP PatientQuery (history-instance), in the patient's chain, stored before the reply.
         await audit.RecordAsync(ConsentAuditEvents.Accessed(consents.Context(http.Connection.RemoteIpAddress?.ToString()), owner.Value,
             caller.Requestor, PurposeOf(caller, owner.Value), ConsentAuditEvents.FhirInteraction.History, $"Consent/{id}", RequestLine(http)), http.RequestAborted);
-        return HistoryBundle(http, $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history", parameters.Value.Page, versions);
+        var page = parameters.Value.Page;
+        return HistoryBundle(http, $"{FhirResponses.BaseUrl(http)}/fhir/Consent/{id}/_history", page, versions.Length, [.. page.Of(versions)]);
     }
 
     /// <summary>
@@ -176,31 +177,26 @@ public static class ConsentApi
             return refusal!;
         }
         var (page, since) = parameters.Value;
-        Guid? own = null;
-        IEnumerable<Guid> patients;
+        var url = $"{FhirResponses.BaseUrl(http)}/fhir/Consent/_history";
         if (caller.MaySearch(null))
         {
-            patients = await grains.GetGrain<IConsentDirectoryGrain>(0).PatientsAsync();
+            // Across patients the projection lists the versions and pages them; each is then read from its patient grain.
+            var found = await grains.GetGrain<IConsentSearchGrain>(0).HistoryAsync(since, page.Offset, page.Count);
+            var read = await System.Threading.Tasks.Task.WhenAll(found.Hits.Select(async h =>
+                (h.Patient, Version: await grains.GetGrain<IPatientConsentGrain>(h.Patient).ReadAsync(h.ConsentId, h.VersionId))));
+            var hits = read.Where(h => h.Version is not null).ToList();
+            await AuditQueryAsync(http, caller, null, hits.Select(h => h.Patient), ConsentAuditEvents.FhirInteraction.HistoryType, audit, consents);
+            return HistoryBundle(http, url, page, found.Total, [.. hits.Select(h => h.Version!)]);
         }
-        else if (caller.Patient is { } patient && caller.MaySearch(patient))
-        {
-            own = patient;
-            patients = [patient];
-        }
-        else
+        if (caller.Patient is not { } own || !caller.MaySearch(own))
         {
             return FhirResponses.Forbidden("You may read the history of your own consents; everyone's needs system/Consent.rs.");
         }
-        var versions = new List<(Guid Patient, ConsentVersion Version)>();
-        foreach (var patient in patients)
-        {
-            versions.AddRange((await grains.GetGrain<IPatientConsentGrain>(patient).HistoryAsync())
-                .Where(v => since is not { } from || v.RecordedAt >= from).Select(v => (patient, v)));
-        }
-        var ordered = versions.OrderByDescending(v => v.Version.RecordedAt).ThenBy(v => v.Version.ConsentId, StringComparer.Ordinal)
-            .ThenByDescending(v => v.Version.VersionId).ToList();
-        await AuditQueryAsync(http, caller, own, page.Of(ordered).Select(v => v.Patient), ConsentAuditEvents.FhirInteraction.HistoryType, audit, consents);
-        return HistoryBundle(http, $"{FhirResponses.BaseUrl(http)}/fhir/Consent/_history", page, [.. ordered.Select(v => v.Version)]);
+        var versions = (await grains.GetGrain<IPatientConsentGrain>(own).HistoryAsync())
+            .Where(v => since is not { } from || v.RecordedAt >= from)
+            .OrderByDescending(v => v.RecordedAt).ThenBy(v => v.ConsentId, StringComparer.Ordinal).ThenByDescending(v => v.VersionId).ToList();
+        await AuditQueryAsync(http, caller, own, [], ConsentAuditEvents.FhirInteraction.HistoryType, audit, consents);
+        return HistoryBundle(http, url, page, versions.Count, [.. page.Of(versions)]);
     }
 
     /// <summary>Paging (and for the type level <c>_since</c>, a FHIR instant: versions recorded at or after it); anything else is refused.</summary>
@@ -229,11 +225,12 @@ public static class ConsentApi
         return ((page, from), null);
     }
 
-    private static IResult HistoryBundle(HttpContext http, string url, BundlePage page, IReadOnlyList<ConsentVersion> versions)
+    /// <summary>A history Bundle of <paramref name="total"/> versions with the page <paramref name="versions"/> as its entries.</summary>
+    private static IResult HistoryBundle(HttpContext http, string url, BundlePage page, int total, IReadOnlyList<ConsentVersion> versions)
     {
-        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Count, Timestamp = DateTimeOffset.UtcNow };
-        page.Link(bundle, url, http.Request.Query, versions.Count);
-        foreach (var version in page.Of(versions))
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = total, Timestamp = DateTimeOffset.UtcNow };
+        page.Link(bundle, url, http.Request.Query, total);
+        foreach (var version in versions)
         {
             bundle.Entry.Add(new Bundle.EntryComponent
             {
@@ -274,22 +271,10 @@ public static class ConsentApi
         {
             return FhirResponses.Forbidden("You may search only your own consents; searching others' needs system/Consent.rs.");
         }
-        var patients = search.Patient is { } one ? [one] : await grains.GetGrain<IConsentDirectoryGrain>(0).PatientsAsync();
-        var matches = new List<Hl7.Fhir.Model.Consent>();
-        foreach (var patient in patients)
-        {
-            foreach (var version in await grains.GetGrain<IPatientConsentGrain>(patient).CurrentAsync())
-            {
-                if (ConsentResourceReader.Read(version.Json).Consent is { } consent && search.Matches(consent))
-                {
-                    matches.Add(consent);
-                }
-            }
-        }
-        var page = search.Page.Of(matches).ToList();
+        var (total, page) = search.Patient is { } one ? await SearchPatientAsync(grains, search, one) : await SearchEveryoneAsync(grains, search);
         await AuditQueryAsync(http, caller, search.Patient, page.Select(c => PatientOf(c)).OfType<Guid>(), ConsentAuditEvents.FhirInteraction.Search, audit, consents);
-        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = matches.Count, Timestamp = DateTimeOffset.UtcNow };
-        search.Page.Link(bundle, $"{FhirResponses.BaseUrl(http)}/fhir/Consent", http.Request.Query, matches.Count);
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = total, Timestamp = DateTimeOffset.UtcNow };
+        search.Page.Link(bundle, $"{FhirResponses.BaseUrl(http)}/fhir/Consent", http.Request.Query, total);
         foreach (var consent in page)
         {
             bundle.Entry.Add(new Bundle.EntryComponent
@@ -301,6 +286,40 @@ public static class ConsentApi
         }
         return FhirResponses.Resource(bundle);
     }
+
+    /// <summary>One patient's consents: all of them from the patient's grain, matched and paged here.</summary>
+    private static async Task<(int Total, List<Hl7.Fhir.Model.Consent> Page)> SearchPatientAsync(IGrainFactory grains, ConsentSearch search, Guid patient)
+    {
+        var matches = new List<Hl7.Fhir.Model.Consent>();
+        foreach (var version in await grains.GetGrain<IPatientConsentGrain>(patient).CurrentAsync())
+        {
+            if (ConsentResourceReader.Read(version.Json).Consent is { } consent && search.Matches(consent))
+            {
+                matches.Add(consent);
+            }
+        }
+        return (matches.Count, search.Page.Of(matches).ToList());
+    }
+
+    /// <summary>
+    /// Everyone's consents (compliance): the query projection finds, counts and pages the matches; each on the page is then
+    /// read from its patient grain and checked again, so a projection row that lags behind its grain never returns a consent
+    /// that does not match now (the total counts what the projection matched).
+    /// </summary>
+    private static async Task<(int Total, List<Hl7.Fhir.Model.Consent> Page)> SearchEveryoneAsync(IGrainFactory grains, ConsentSearch search)
+    {
+        var found = await grains.GetGrain<IConsentSearchGrain>(0).SearchAsync(search.ToProjectionQuery());
+        var current = await System.Threading.Tasks.Task.WhenAll(found.Hits.Select(h => grains.GetGrain<IPatientConsentGrain>(h.Patient).ReadAsync(h.ConsentId)));
+        var page = current.OfType<ConsentVersion>()
+            .Select(v => ConsentResourceReader.Read(v.Json).Consent)
+            .OfType<Hl7.Fhir.Model.Consent>()
+            .Where(search.Matches)
+            .ToList();
+        return (found.Total, page);
+    }
+
+    /// <summary>The patient a consent id belongs to, from the query projection (ids are bound before a consent is stored).</summary>
+    private static Task<Guid?> OwnerAsync(IGrainFactory grains, string id) => grains.GetGrain<IConsentSearchGrain>(0).PatientOfAsync(id);
 
     /// <summary>
     /// BALP PatientQuery for a search or type-level history, stored before the reply. A query about one patient is one event

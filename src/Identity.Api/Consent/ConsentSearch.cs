@@ -7,14 +7,16 @@ namespace Identity.Api.Consent;
 /// FHIR search over Consents (PROFILES.md): <c>patient</c> (reference), <c>status</c> (token, comma = or), <c>actor</c>
 /// (reference or <c>system|value</c>, any provision level), <c>purpose</c> (token, any provision level), <c>date</c>
 /// (Consent.dateTime with eq/ne/lt/gt/le/ge/sa/eb prefixes; repeat to AND), and paging with <c>_count</c> and <c>_offset</c>
-/// (<see cref="BundlePage"/>). Unknown parameters are refused rather than silently ignored.
+/// (<see cref="BundlePage"/>). Unknown parameters are refused rather than silently ignored. The same comparisons run in
+/// memory (<see cref="Matches"/>, on one patient's consents and to re-check projection hits) and in the query projection's SQL
+/// (<see cref="ToProjectionQuery"/>, across patients): both compare <see cref="ConsentSearchValues"/>.
 /// </summary>
 public sealed record ConsentSearch(
     Guid? Patient,
     ImmutableArray<string> Statuses,
     ImmutableArray<string> Actors,
     ImmutableArray<string> Purposes,
-    ImmutableArray<(string Prefix, DateTimeOffset First, DateTimeOffset AfterLast)> Dates,
+    ImmutableArray<ConsentDateFilter> Dates,
     BundlePage Page)
 {
     private static readonly string[] Known = ["patient", "status", "actor", "purpose", "date", BundlePage.CountParameter, BundlePage.OffsetParameter, "_format"];
@@ -36,16 +38,16 @@ public sealed record ConsentSearch(
             }
             patient = parsed;
         }
-        var dates = ImmutableArray.CreateBuilder<(string, DateTimeOffset, DateTimeOffset)>();
+        var dates = ImmutableArray.CreateBuilder<ConsentDateFilter>();
         foreach (var value in query["date"].OfType<string>())
         {
             var prefix = value is { Length: > 2 } && char.IsLetter(value[0]) ? value[..2] : "eq";
             var text = value[(value.Length > 0 && char.IsLetter(value[0]) ? 2 : 0)..];
-            if (prefix is not ("eq" or "ne" or "lt" or "gt" or "le" or "ge" or "sa" or "eb") || ConsentPeriod.Range(text) is not { } range)
+            if (!ConsentDateFilter.Prefixes.Contains(prefix) || ConsentPeriod.Range(text) is not { } range)
             {
                 return (null, $"date '{value}' must be a FHIR date or dateTime with an optional eq, ne, lt, gt, le, ge, sa or eb prefix.");
             }
-            dates.Add((prefix, range.First, range.AfterLast));
+            dates.Add(new ConsentDateFilter(prefix, range.First, range.AfterLast));
         }
         var (page, pageError) = BundlePage.Parse(query);
         if (page is null)
@@ -57,17 +59,16 @@ public sealed record ConsentSearch(
 
     public bool Matches(Hl7.Fhir.Model.Consent consent)
     {
-        if (!Statuses.IsEmpty && !Statuses.Contains(Hl7.Fhir.Utility.EnumUtility.GetLiteral(consent.Status) ?? ""))
+        var values = ConsentSearchValues.Of(consent);
+        if (!Statuses.IsEmpty && !Statuses.Contains(values.Status))
         {
             return false;
         }
-        var provisions = consent.Provision is { } root ? Flatten(root).ToList() : [];
-        if (!Actors.IsEmpty && !provisions.SelectMany(p => p.Actor).Any(a =>
-                Actors.Contains(ConsentCodes.Actor(a.Reference?.Reference, a.Reference?.Identifier?.System, a.Reference?.Identifier?.Value))))
+        if (!Actors.IsEmpty && !values.Actors.Any(Actors.Contains))
         {
             return false;
         }
-        if (!Purposes.IsEmpty && !provisions.SelectMany(p => p.Purpose).Any(c => Purposes.Contains(c.Code ?? "") || Purposes.Contains($"{c.System}|{c.Code}")))
+        if (!Purposes.IsEmpty && !values.Purposes.Any(Purposes.Contains))
         {
             return false;
         }
@@ -75,24 +76,20 @@ public sealed record ConsentSearch(
         {
             return true;
         }
-        if (consent.DateTime is not { } written || ConsentPeriod.Range(written) is not { } at)
-        {
-            return false;
-        }
-        return Dates.All(d => d.Prefix switch
-        {
-            "eq" => at.First >= d.First && at.AfterLast <= d.AfterLast,
-            "ne" => !(at.First >= d.First && at.AfterLast <= d.AfterLast),
-            "lt" or "eb" => at.First < d.First,
-            "gt" or "sa" => at.AfterLast > d.AfterLast,
-            "le" => at.First < d.AfterLast,
-            _ => at.AfterLast > d.First,
-        });
+        return values is { DateFirst: { } first, DateAfterLast: { } afterLast } && Dates.All(d => d.Matches(first, afterLast));
     }
+
+    /// <summary>This search across every patient, as the query projection runs it (<see cref="Patient"/> is not part of it).</summary>
+    public ConsentProjectionQuery ToProjectionQuery() => new()
+    {
+        Statuses = Statuses,
+        Actors = Actors,
+        Purposes = Purposes,
+        Dates = Dates,
+        Offset = Page.Offset,
+        Count = Page.Count,
+    };
 
     private static ImmutableArray<string> Tokens(Microsoft.Extensions.Primitives.StringValues values) =>
         [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
-
-    private static IEnumerable<Hl7.Fhir.Model.Consent.provisionComponent> Flatten(Hl7.Fhir.Model.Consent.provisionComponent provision) =>
-        provision.Provision.SelectMany(Flatten).Prepend(provision);
 }

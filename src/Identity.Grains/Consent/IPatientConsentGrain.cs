@@ -38,4 +38,10 @@ public interface IPatientConsentGrain : IGrainWithGuidKey
 
     /// <summary>Stores a new version with status inactive (done and unchanged if it is inactive already).</summary>
     Task<ConsentWriteResult> WithdrawAsync(string consentId, string changedBy);
+
+    /// <summary>
+    /// Writes the current version of every consent of this patient to the query projection again and clears its pending
+    /// marks (the repair pass calls this when a write or projection may not have finished). Idempotent.
+    /// </summary>
+    Task ReprojectAsync();
 }

@@ -1,13 +1,21 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Meta = Hl7.Fhir.Model.Meta;
 
 namespace Identity.Grains.Consent;
 
-public sealed class PatientConsentGrain(
+/// <summary>
+/// Writes go: claim in the query projection (binds a new id to this patient, marks the row pending), store the state,
+/// acknowledge, project the new version (best effort: a failure is logged and left pending for the repair pass, which asks
+/// this grain to <see cref="ReprojectAsync"/>). So an id is never bound to two patients, the projection never shows a
+/// version the grain did not store, and a lost projection update is noticed and made good.
+/// </summary>
+public sealed partial class PatientConsentGrain(
     [PersistentState("patient-consents", GrainStorage.Name)] IPersistentState<PatientConsentState> state,
-    IGrainFactory grains,
-    TimeProvider time) : Grain, IPatientConsentGrain
+    IConsentProjection projection,
+    TimeProvider time,
+    ILogger<PatientConsentGrain> logger) : Grain, IPatientConsentGrain
 {
     private ImmutableArray<ConsentRule> _rules = [];
 
@@ -56,7 +64,8 @@ public sealed class PatientConsentGrain(
         {
             return new ConsentWriteResult(ConsentWriteStatus.Invalid, Failure: failure);
         }
-        if (!await grains.GetGrain<IConsentDirectoryGrain>(0).RegisterAsync(consentId, this.GetPrimaryKey()))
+        // Ids are unique across patients: the projection's primary key decides, before anything is stored.
+        if (!await projection.ClaimAsync(consentId, this.GetPrimaryKey(), 1, time.GetUtcNow()))
         {
             return new ConsentWriteResult(ConsentWriteStatus.AlreadyExists);
         }
@@ -80,6 +89,7 @@ public sealed class PatientConsentGrain(
         {
             return new ConsentWriteResult(ConsentWriteStatus.Invalid, Failure: failure);
         }
+        await MarkPendingAsync(consentId, current.VersionId + 1);
         var version = await AppendAsync(consentId, consent, current.VersionId + 1, changedBy, versions);
         return new ConsentWriteResult(ConsentWriteStatus.Done, version, Previous: current);
     }
@@ -97,6 +107,7 @@ public sealed class PatientConsentGrain(
         }
         var (consent, _) = ConsentResourceReader.Read(current.Json);
         consent!.Status = Hl7.Fhir.Model.Consent.ConsentState.Inactive;
+        await MarkPendingAsync(consentId, current.VersionId + 1);
         var version = await AppendAsync(consentId, consent, current.VersionId + 1, changedBy, versions);
         return new ConsentWriteResult(ConsentWriteStatus.Done, version, Previous: current);
     }
@@ -132,12 +143,63 @@ public sealed class PatientConsentGrain(
             Json = ConsentResourceReader.Serialize(consent),
             AuthorizationId = consent.Identifier.FirstOrDefault(i => i.System == ConsentCodes.AuthorizationSystem)?.Value,
         };
-        var next = state.State with { Consents = state.State.Consents.SetItem(consentId, versions.Add(version)) };
+        var previous = state.State;
+        var next = previous with { Consents = previous.Consents.SetItem(consentId, versions.Add(version)) };
         state.State = next;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not acknowledged, so not kept: the next activation reads whatever storage really holds.
+            state.State = previous;
+            DeactivateOnIdle();
+            throw;
+        }
         _rules = BuildRules(next);
+        await ProjectAsync(ConsentProjectionRow.From(this.GetPrimaryKey(), version, consent), [version]);
         return version;
     }
+
+    public async Task ReprojectAsync()
+    {
+        var patient = this.GetPrimaryKey();
+        foreach (var versions in state.State.Consents.Values)
+        {
+            await projection.ProjectAsync(ConsentProjectionRow.From(patient, versions[^1]), versions);
+        }
+        await projection.SettleAsync(patient);
+    }
+
+    /// <summary>Before an update is stored: a crash between the state write and the projection leaves the row pending.</summary>
+    private async Task MarkPendingAsync(string consentId, int versionId)
+    {
+        if (!await projection.ClaimAsync(consentId, this.GetPrimaryKey(), versionId, time.GetUtcNow()))
+        {
+            // Only conflicting legacy data could do this; this grain holds the consent, so its write goes ahead.
+            LogBoundElsewhere(consentId);
+        }
+    }
+
+    /// <summary>After the state is stored the change stands; a projection failure stays pending until the repair pass.</summary>
+    private async Task ProjectAsync(ConsentProjectionRow row, IReadOnlyCollection<ConsentVersion> versions)
+    {
+        try
+        {
+            await projection.ProjectAsync(row, versions);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogProjectionFailed(row.ConsentId, row.VersionId, e.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent {ConsentId} version {VersionId} is stored but not yet in the query projection ({Exception}); the repair pass will add it")]
+    private partial void LogProjectionFailed(string consentId, int versionId, string exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Consent {ConsentId} is bound to another patient in the query projection")]
+    private partial void LogBoundElsewhere(string consentId);
 
     private static ImmutableArray<ConsentRule> BuildRules(PatientConsentState consents) =>
         [.. consents.Consents.Values.Select(v => v[^1]).Where(v => v.Status == "active").Select(v =>

@@ -190,6 +190,41 @@ public sealed class ConsentFhirApiTests(ConsentTestFactory factory) : IClassFixt
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(owner.Backchannel, HttpMethod.Get, "/fhir/Consent/_history")).Status);
     }
 
+    [Fact]
+    public async Task Compliance_search_across_patients_is_counted_and_paged_by_the_projection()
+    {
+        using var first = new OAuthFlow(factory);
+        using var second = new OAuthFlow(factory);
+        var actor = $"Organization/{Guid.NewGuid():N}";
+        await first.RegisterPatientAsync(verified: false);
+        await second.RegisterPatientAsync(verified: false);
+        var created = new List<string>();
+        foreach (var (flow, file) in new[] { (first, "svc-permit-network-treat.json"), (first, "svc-permit-inactive.json"), (second, "svc-permit-network-treat.json") })
+        {
+            var json = ConsentVectors.ForPatient(ConsentVectors.Valid(file), flow.PatientId)
+                .Replace("Organization/network-a", actor, StringComparison.Ordinal).Replace("Organization/clinic-c", actor, StringComparison.Ordinal);
+            var (status, body, _) = await SendAsync(flow.Browser.Http, HttpMethod.Post, "/fhir/Consent", json);
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+            created.Add(body.GetProperty("id").GetString()!);
+        }
+        var compliance = await ClientTokenAsync(first, ConsentTestFactory.Compliance, ConsentTestFactory.ComplianceSecret, "system/Consent.rs");
+
+        var (status1, page1, _) = await SendAsync(first.Backchannel, HttpMethod.Get, $"/fhir/Consent?actor={actor}&_count=2", bearer: compliance);
+        var (_, page2, _) = await SendAsync(first.Backchannel, HttpMethod.Get, new Uri(Links(page1)["next"]).PathAndQuery, bearer: compliance);
+        var (_, active, _) = await SendAsync(first.Backchannel, HttpMethod.Get, $"/fhir/Consent?actor={actor}&status=active", bearer: compliance);
+        var (hostileStatus, hostile, _) = await SendAsync(first.Backchannel, HttpMethod.Get,
+            "/fhir/Consent?actor=x%27%20OR%20%271%27%3D%271&status=active%27)%3B%20DROP%20TABLE%20consent_projection%3B--", bearer: compliance);
+
+        Assert.True(status1 == HttpStatusCode.OK, page1.ToString());
+        Assert.Equal((3, 2), (page1.GetProperty("total").GetInt32(), page1.GetProperty("entry").GetArrayLength()));
+        Assert.Equal((3, 1), (page2.GetProperty("total").GetInt32(), page2.GetProperty("entry").GetArrayLength()));
+        Assert.Equal(created, page1.GetProperty("entry").EnumerateArray().Concat(page2.GetProperty("entry").EnumerateArray())
+            .Select(e => e.GetProperty("resource").GetProperty("id").GetString()));
+        Assert.Equal(2, active.GetProperty("total").GetInt32());
+        Assert.Equal((HttpStatusCode.OK, 0), (hostileStatus, hostile.GetProperty("total").GetInt32()));
+        Assert.Equal(2, (await SendAsync(first.Backchannel, HttpMethod.Get, $"/fhir/Consent?actor={actor}&status=active", bearer: compliance)).Body.GetProperty("total").GetInt32());
+    }
+
     private static Dictionary<string, string> Links(System.Text.Json.JsonElement bundle) =>
         bundle.GetProperty("link").EnumerateArray().ToDictionary(l => l.GetProperty("relation").GetString()!, l => l.GetProperty("url").GetString()!);
 

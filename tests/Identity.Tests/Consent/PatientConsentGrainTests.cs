@@ -26,7 +26,7 @@ public sealed class PatientConsentGrainTests(GrainClusterFixture fixture) : ICla
         Assert.Equal((3, "inactive"), (withdrawn.Version!.VersionId, withdrawn.Version.Status));
         Assert.Equal([3, 2, 1], (await grain.HistoryAsync(id)).Select(v => v.VersionId));
         Assert.Contains("\"versionId\":\"1\"", (await grain.ReadAsync(id, 1))!.Json, StringComparison.Ordinal);
-        Assert.Equal(patient, await fixture.Grains.GetGrain<IConsentDirectoryGrain>(0).OwnerAsync(id));
+        Assert.Equal(patient, await fixture.Grains.GetGrain<IConsentSearchGrain>(0).PatientOfAsync(id));
     }
 
     [Fact]

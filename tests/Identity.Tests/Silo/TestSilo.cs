@@ -18,6 +18,8 @@ internal sealed class TestSilo : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
+    public IServiceProvider Services => _host.Services;
+
     public static Dictionary<string, string?> Embedded(string sqliteFile) => new()
     {
         ["Orleans:Mode"] = "Embedded",
@@ -32,7 +34,8 @@ internal sealed class TestSilo : IAsyncDisposable
         ["ConnectionStrings:Postgres"] = postgres,
     };
 
-    public static async Task<TestSilo> StartAsync(Dictionary<string, string?> settings, ILoggerProvider? logs = null)
+    /// <summary>Starts a silo; <paramref name="services"/> may replace product services with test doubles (after the product registered its own).</summary>
+    public static async Task<TestSilo> StartAsync(Dictionary<string, string?> settings, ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
     {
         var contentRoot = Directory.CreateTempSubdirectory("identity-silo-").FullName;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -52,6 +55,7 @@ internal sealed class TestSilo : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
         }
         builder.AddIdentitySilo();
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new TestSilo(host);
