@@ -9,7 +9,8 @@ namespace Identity.Api.Apis;
 /// The consent decision service for networks (PROFILES.md "Consent"): CDS Hooks discovery at <c>/cds-services</c> with
 /// the <c>patient-consent-consult</c> service (LEAP-style cards CONSENT_PERMIT / CONSENT_DENY / NO_CONSENT with the
 /// obligations), and the same decision as plain JSON at <c>POST /consent/decide</c>. Both need a client-credentials
-/// access token with scope <c>consent.decide</c>; every decision is audited (BALP AuthZconsent) before the answer.
+/// access token with scope <c>consent.decide</c>; every decision is audited (BALP AuthZconsent): break-the-glass committed
+/// before the answer, others queued for the next group commit (hot path, <see cref="ConsentDecisions"/>).
 /// </summary>
 public static class ConsentDecisionApi
 {

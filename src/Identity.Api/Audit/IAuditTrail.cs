@@ -3,7 +3,7 @@ using Identity.Grains.Audit;
 
 namespace Identity.Api.Audit;
 
-/// <summary>The tamper-evident audit trail every audited operation writes to before it replies.</summary>
+/// <summary>The tamper-evident audit trail every audited operation writes to before it replies (hot paths: <see cref="RecordHotPathAsync"/>).</summary>
 public interface IAuditTrail
 {
     /// <summary>
