@@ -38,10 +38,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new browser context with one page that already has a virtual authenticator, before any page script runs.</summary>
-    public async Task<PatientBrowser> OpenAsync(VirtualAuthenticatorOptions? authenticator = null)
+    /// <summary>
+    /// A new browser context with one page that already has a virtual authenticator, before any page script runs.
+    /// <paramref name="timeZone"/> (IANA) and <paramref name="locale"/> fix how the pages format dates; null keeps the machine's.
+    /// </summary>
+    public async Task<PatientBrowser> OpenAsync(VirtualAuthenticatorOptions? authenticator = null, string? timeZone = null, string? locale = null)
     {
-        var context = await _browser!.NewContextAsync(new() { BaseURL = BaseUri.ToString() });
+        var context = await _browser!.NewContextAsync(new() { BaseURL = BaseUri.ToString(), TimezoneId = timeZone, Locale = locale });
         try
         {
             await context.AddInitScriptAsync(PatientBrowser.RecordCredentialRequests);

@@ -101,5 +101,24 @@ public sealed class PatientBrowser(IBrowserContext context, IPage page, VirtualA
         return result.GetProperty("body");
     }
 
+    /// <summary>A request with a body from inside the page (session cookie, Origin and Sec-Fetch-Site are the browser's own).</summary>
+    public async Task<(int Status, JsonElement Body)> SendJsonAsync(string method, string path, string json, string contentType = "application/json",
+        string? ifMatch = null)
+    {
+        var result = await Page.EvaluateAsync<JsonElement>(
+            """
+            async ([method, path, body, contentType, ifMatch]) => {
+              const headers = { "Content-Type": contentType, "Accept": contentType };
+              if (ifMatch) headers["If-Match"] = ifMatch;
+              const response = await fetch(path, { method, headers, body, credentials: "same-origin" });
+              return { status: response.status, text: await response.text() };
+            }
+            """,
+            new[] { method, path, json, contentType, ifMatch }).WaitAsync(ScriptTimeout);
+        // The body is parsed here, not by Playwright, whose result objects carry its own "$id" reference members.
+        var text = result.GetProperty("text").GetString()!;
+        return (result.GetProperty("status").GetInt32(), text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
     public async ValueTask DisposeAsync() => await context.CloseAsync();
 }

@@ -11,9 +11,23 @@ function cell(row, text) {
   return td;
 }
 
-function status(text) {
-  document.getElementById("status").textContent = text;
+function status(text, isError = false) {
+  const element = document.getElementById("status");
+  element.textContent = text;
+  element.classList.toggle("error", isError);
 }
+
+// A FHIR date without a time is a calendar day, not midnight UTC: shown as written, whatever the browser's time zone.
+function endDate(value) {
+  const day = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
+  if (!day) return new Date(value).toLocaleDateString();
+  const [, year, month, date] = day;
+  return new Date(Date.UTC(+year, (month ?? 1) - 1, date ?? 1)).toLocaleDateString(undefined,
+    { timeZone: "UTC", year: "numeric", month: month ? (date ? "numeric" : "long") : undefined, day: date ? "numeric" : undefined });
+}
+
+// The consent whose history is shown, so a withdrawal can bring it up to date.
+let historyOf = null;
 
 async function send(url, options) {
   const response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, ...options });
@@ -28,7 +42,7 @@ async function send(url, options) {
   return response.json();
 }
 
-async function showHistory(consent) {
+async function showHistory(consent, moveFocus = true) {
   const versions = await send(`/api/consents/${encodeURIComponent(consent.id)}/history`);
   if (!versions) return;
   const list = document.getElementById("history-rows");
@@ -38,8 +52,11 @@ async function showHistory(consent) {
     item.textContent = `Version ${v.versionId}: ${v.status}, ${new Date(v.recordedAt).toLocaleString()}, by ${by}`;
     return item;
   }));
+  historyOf = consent.id;
   document.getElementById("history").hidden = false;
-  document.getElementById("history-title").textContent = `History of the consent for ${names(consent)}`;
+  const title = document.getElementById("history-title");
+  title.textContent = `History of the consent for ${names(consent)}`;
+  if (moveFocus) title.focus();
 }
 
 function names(consent) {
@@ -47,13 +64,18 @@ function names(consent) {
 }
 
 async function withdraw(consent, button) {
+  const effect = consent.appGrant ? " The app loses access at once." : "";
+  if (!confirm(`Withdraw your consent for ${names(consent)}?${effect} It is kept, marked inactive.`)) return;
   button.disabled = true;
   try {
-    await send(`/api/consents/${encodeURIComponent(consent.id)}/withdraw`, { method: "POST" });
-    status(consent.appGrant ? "Withdrawn: the app no longer has access." : "Withdrawn.");
+    if (!await send(`/api/consents/${encodeURIComponent(consent.id)}/withdraw`, { method: "POST" })) return;
+    // load() replaces the rows (and the focused button): keep keyboard focus in this consent's row.
     await load();
+    document.querySelector(`#consent-rows tr[data-consent-id="${CSS.escape(consent.id)}"] button`)?.focus();
+    if (historyOf === consent.id) await showHistory(consent, false);
+    status(consent.appGrant ? "Withdrawn: the app no longer has access." : "Withdrawn.");
   } catch (error) {
-    status(error.message);
+    status(error.message, true);
     button.disabled = false;
   }
 }
@@ -65,22 +87,25 @@ async function load() {
   rows.replaceChildren();
   for (const consent of consents) {
     const row = document.createElement("tr");
+    row.dataset.consentId = consent.id;
     cell(row, names(consent));
     cell(row, consent.type === "deny" ? "Deny" : consent.type === "permit" ? "Allow" : "See details");
     const why = consent.purposes.length ? consent.purposes.map(p => purposes[p] ?? p).join(", ") : "any purpose";
     cell(row, consent.scopes.length ? `${consent.scopes.join(" ")} · for ${why}` : `for ${why}${consent.exceptions ? ` · ${consent.exceptions} exception(s)` : ""}`);
-    cell(row, consent.period?.end ? new Date(consent.period.end).toLocaleDateString() : "until withdrawn");
+    cell(row, consent.period?.end ? endDate(consent.period.end) : "until withdrawn");
     cell(row, consent.status === "active" ? "Active" : consent.status === "inactive" ? "Withdrawn" : consent.status);
     const actions = cell(row, "");
     const history = document.createElement("button");
     history.type = "button";
     history.textContent = "History";
-    history.addEventListener("click", () => showHistory(consent).catch(e => status(e.message)));
+    history.setAttribute("aria-label", `History of the consent for ${names(consent)}`);
+    history.addEventListener("click", () => showHistory(consent).catch(e => status(e.message, true)));
     actions.append(history);
     if (consent.status === "active") {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = "Withdraw";
+      button.setAttribute("aria-label", `Withdraw the consent for ${names(consent)}`);
       button.dataset.consent = consent.id;
       button.addEventListener("click", () => withdraw(consent, button));
       actions.append(" ", button);
@@ -90,4 +115,4 @@ async function load() {
   status(consents.length ? "" : "You have no consents yet.");
 }
 
-load().catch(error => status(error.message));
+load().catch(error => status(error.message, true));
