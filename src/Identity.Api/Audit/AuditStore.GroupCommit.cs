@@ -21,6 +21,7 @@ public sealed partial class AuditStore
     /// <summary>One batch from <see cref="_appends"/>; a purge never runs in the middle of one.</summary>
     private async Task WriteAppendsAsync(List<PendingAppend> batch)
     {
+        batch.RemoveAll(append => !TryMaterialize(append));
         await _writing.WaitAsync();
         try
         {
@@ -148,11 +149,52 @@ public sealed partial class AuditStore
         }
     }
 
-    /// <summary>An event waiting for its commit; <paramref name="Behind"/>: its caller answered already (AuditStore.WriteBehind.cs).</summary>
-    private sealed record PendingAppend(AuditEventIndex Index, string EventJson, DateTimeOffset Recorded, bool Behind = false)
+    /// <summary>
+    /// An event waiting for its commit. A write-behind event (<see cref="Behind"/>: its caller answered already) is
+    /// serialized by the writer (<see cref="Materialize"/>), off the request's path; any other arrives serialized.
+    /// </summary>
+    private sealed class PendingAppend
     {
+        private Func<string>? _serialize;
+        private string? _eventJson;
+        private AuditEventIndex? _index;
+
+        public PendingAppend(string eventJson, DateTimeOffset recorded)
+        {
+            _eventJson = eventJson;
+            _index = AuditEventIndex.Read(eventJson);
+            Recorded = recorded;
+        }
+
+        public PendingAppend(Func<string> serialize, DateTimeOffset recorded)
+        {
+            _serialize = serialize;
+            Recorded = recorded;
+            Behind = true;
+        }
+
+        public DateTimeOffset Recorded { get; }
+
+        public bool Behind { get; }
+
+        public string EventJson => _eventJson ?? throw new InvalidOperationException("Not serialized yet.");
+
+        public AuditEventIndex Index => _index ?? throw new InvalidOperationException("Not serialized yet.");
+
         public Guid Chain => Index.Chain;
 
         public TaskCompletionSource<AuditEntry> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Serializes a write-behind event once (the writer calls it before the event's first batch).</summary>
+        public void Materialize()
+        {
+            if (_serialize is { } serialize)
+            {
+                var json = serialize();
+                _index = AuditEventIndex.Read(json);
+                _eventJson = json;
+                _serialize = null;
+            }
+        }
     }
 }

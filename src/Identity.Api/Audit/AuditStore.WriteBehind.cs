@@ -31,15 +31,16 @@ public sealed partial class AuditStore
     /// <summary>
     /// Queues the event for the next group commit without waiting for it; false (nothing queued) when the caller must use
     /// <see cref="AppendAsync"/> instead: the store failed and has not committed since, the schema is not installed yet,
-    /// or <see cref="MaximumBehind"/> events are waiting already.
+    /// or <see cref="MaximumBehind"/> events are waiting already. <paramref name="serialize"/> (the event's canonical JSON)
+    /// runs on the writer, so the event it reads must not change after this call.
     /// </summary>
-    public bool TryAppendBehind(string eventJson, DateTimeOffset recorded)
+    public bool TryAppendBehind(Func<string> serialize, DateTimeOffset recorded)
     {
         if (_failing || !_installed || _behind.Count >= MaximumBehind)
         {
             return false;
         }
-        var append = new PendingAppend(AuditEventIndex.Read(eventJson), eventJson, recorded, Behind: true);
+        var append = new PendingAppend(serialize, recorded);
         _behind[append] = 0;
         if (!_appends.TryEnqueue(append))
         {
@@ -59,13 +60,35 @@ public sealed partial class AuditStore
         {
             return;
         }
+        var settled = Task.WhenAll(_behind.Keys.Select(append => append.Stored.Task));
         try
         {
-            await Task.WhenAll(_behind.Keys.Select(append => append.Stored.Task)).WaitAsync(timeout, cancellationToken);
+            await settled.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {
             // The store is failing; the read that follows reports it, or shows what is committed.
+        }
+        catch (OperationCanceledException) when (settled.IsCanceled && !cancellationToken.IsCancellationRequested)
+        {
+            // An event that could not be serialized was dropped (and reported) meanwhile.
+        }
+    }
+
+    /// <summary>False for a write-behind event that cannot be serialized (a bug, never bad input): it is reported and dropped.</summary>
+    private bool TryMaterialize(PendingAppend append)
+    {
+        try
+        {
+            append.Materialize();
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            _behind.TryRemove(append, out _);
+            append.Stored.TrySetCanceled();
+            LogNotSerialized(e.GetType().Name);
+            return false;
         }
     }
 
@@ -114,6 +137,9 @@ public sealed partial class AuditStore
             LogBehindLost(_behind.Count, _database.Description);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "An answered hot-path audit event could not be serialized ({Exception}) and was not stored.")]
+    private partial void LogNotSerialized(string exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A write-behind audit event could not be queued again: the store is shutting down.")]
     private partial void LogBehindRetryAfterDisposal();

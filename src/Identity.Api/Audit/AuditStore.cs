@@ -77,7 +77,7 @@ public sealed partial class AuditStore : IAsyncDisposable
     public async Task<AuditEntry> AppendAsync(string eventJson, DateTimeOffset recorded, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        var append = new PendingAppend(AuditEventIndex.Read(eventJson), eventJson, recorded);
+        var append = new PendingAppend(eventJson, recorded);
         _appends.Enqueue(append);
         // Once queued the entry is written whatever the caller does; cancelling only stops waiting for it.
         return await append.Stored.Task.WaitAsync(cancellationToken);

@@ -17,17 +17,24 @@ public sealed class AuditTrail(AuditStore store, TimeProvider time, IOptions<Aud
 
     public ValueTask RecordHotPathAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
     {
-        var (json, recorded) = Canonical(auditEvent);
-        return _writeBehind && store.TryAppendBehind(json, recorded)
+        // Serialized by the store's writer, off the request's path; callers do not change an event once recorded.
+        var recorded = Stamp(auditEvent);
+        return _writeBehind && store.TryAppendBehind(() => AuditEventJson.Serialize(auditEvent), recorded)
             ? ValueTask.CompletedTask
-            : new ValueTask(store.AppendAsync(json, recorded, cancellationToken));
+            : new ValueTask(store.AppendAsync(AuditEventJson.Serialize(auditEvent), recorded, cancellationToken));
     }
 
     private (string Json, DateTimeOffset Recorded) Canonical(AuditEvent auditEvent)
     {
-        // The entry's time and the event's recorded time are the same instant, at the millisecond precision the hash covers.
+        var recorded = Stamp(auditEvent);
+        return (AuditEventJson.Serialize(auditEvent), recorded);
+    }
+
+    /// <summary>The entry's time and the event's recorded time are the same instant, at the millisecond precision the hash covers.</summary>
+    private DateTimeOffset Stamp(AuditEvent auditEvent)
+    {
         var recorded = DateTimeOffset.FromUnixTimeMilliseconds((auditEvent.Recorded ?? time.GetUtcNow()).ToUnixTimeMilliseconds());
         auditEvent.Recorded = recorded;
-        return (AuditEventJson.Serialize(auditEvent), recorded);
+        return recorded;
     }
 }

@@ -91,13 +91,14 @@ public sealed class HotPathAuditTests
         string Event(Guid patient, int i) => AuditEventJson.Serialize(BalpAuditEvents.SignIn(new AuditContext("test", "192.0.2.1", now), patient, [(byte)i], null));
 
         // Before its schema is installed the store cannot take an event it will not wait for.
-        Assert.False(writer.TryAppendBehind(Event(patients[0], 0), now));
+        Assert.False(writer.TryAppendBehind(() => Event(patients[0], 0), now));
         await writer.EnsureSchemaAsync(default);
         await Task.WhenAll(patients.Select(patient => Task.Run(() =>
         {
             for (var i = 0; i < 100; i++)
             {
-                Assert.True(writer.TryAppendBehind(Event(patient, i), now));
+                var index = i;
+                Assert.True(writer.TryAppendBehind(() => Event(patient, index), now));
             }
         })));
         await writer.DisposeAsync();
@@ -108,6 +109,23 @@ public sealed class HotPathAuditTests
             Assert.True(report.Intact, report.FirstBreak?.Message);
             Assert.Equal(100, report.Entries);
         }
+    }
+
+    [Fact]
+    public async Task A_write_behind_event_that_cannot_be_serialized_is_dropped_without_stopping_the_others()
+    {
+        await using var target = await AuditStoreTarget.CreateAsync("sqlite");
+        await target.Store.EnsureSchemaAsync(default);
+        var patient = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+
+        Assert.True(target.Store.TryAppendBehind(() => "not an AuditEvent", now));
+        Assert.True(target.Store.TryAppendBehind(() => throw new InvalidOperationException("broken event"), now));
+        Assert.True(target.Store.TryAppendBehind(() => AuditEventJson.Serialize(BalpAuditEvents.SignIn(new AuditContext("test", "192.0.2.1", now), patient, [1], null)), now));
+
+        var report = await target.Store.VerifyAsync(patient, default);
+        Assert.Equal(1, report.Entries);
+        Assert.Equal(0, target.Store.Behind);
     }
 
     private static async Task<long> TotalAsync(AuditStore store) =>
