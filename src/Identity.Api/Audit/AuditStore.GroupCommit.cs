@@ -21,7 +21,13 @@ public sealed partial class AuditStore
     /// <summary>One batch from <see cref="_appends"/>; a purge never runs in the middle of one.</summary>
     private async Task WriteAppendsAsync(List<PendingAppend> batch)
     {
-        batch.RemoveAll(append => !TryMaterialize(append));
+        // Not written: appends whose caller gave up waiting before the writer took them, events that cannot be serialized,
+        // and at shutdown retries of write-behind events once the drain's deadline passed.
+        batch.RemoveAll(append => !append.TryTake() || !TryMaterialize(append) || _stopRetrying && append.Attempts > 0);
+        if (batch.Count == 0)
+        {
+            return;
+        }
         await _writing.WaitAsync();
         try
         {
@@ -31,7 +37,7 @@ public sealed partial class AuditStore
         {
             // Nothing may be left waiting forever; what was not completed is reported as not stored.
             var failure = e as AuditUnavailableException ?? Unavailable("append the audit entry", e);
-            batch.ForEach(append => Fail(append, failure));
+            batch.Where(append => !append.Stored.Task.IsCompleted).ToList().ForEach(append => Fail(append, failure));
         }
         finally
         {
@@ -41,6 +47,7 @@ public sealed partial class AuditStore
 
     private async Task WriteBatchAsync(List<PendingAppend> batch)
     {
+        batch = await Guard(() => WithoutStoredRetriesAsync(batch), "check retried audit entries");
         if (batch.Count > 1)
         {
             try
@@ -155,9 +162,14 @@ public sealed partial class AuditStore
     /// </summary>
     private sealed class PendingAppend
     {
+        private const int Waiting = 0;
+        private const int Taken = 1;
+        private const int Abandoned = 2;
+
         private Func<string>? _serialize;
         private string? _eventJson;
         private AuditEventIndex? _index;
+        private int _state;
 
         public PendingAppend(string eventJson, DateTimeOffset recorded)
         {
@@ -182,6 +194,20 @@ public sealed partial class AuditStore
         public AuditEventIndex Index => _index ?? throw new InvalidOperationException("Not serialized yet.");
 
         public Guid Chain => Index.Chain;
+
+        public bool HasIndex => _index is not null;
+
+        /// <summary>Failed commits of this (write-behind) event so far; written by the writer only.</summary>
+        public int Attempts { get; set; }
+
+        /// <summary>The writer takes it for a batch; false when its caller abandoned it first.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Waiting) == Waiting;
+
+        /// <summary>The caller stops waiting; false when the writer has taken it already (its outcome is then coming).</summary>
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Waiting) == Waiting;
+
+        /// <summary>After a failed commit, a taken write-behind event waits again, for a retry; false if released already.</summary>
+        public bool TryRelease() => Interlocked.CompareExchange(ref _state, Waiting, Taken) == Taken;
 
         public TaskCompletionSource<AuditEntry> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

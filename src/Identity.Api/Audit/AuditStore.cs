@@ -79,15 +79,36 @@ public sealed partial class AuditStore : IAsyncDisposable
         await EnsureSchemaAsync(cancellationToken);
         var append = new PendingAppend(eventJson, recorded);
         _appends.Enqueue(append);
-        // Once queued the entry is written whatever the caller does; cancelling only stops waiting for it.
-        return await append.Stored.Task.WaitAsync(cancellationToken);
+        try
+        {
+            return await append.Stored.Task.WaitAsync(_database.Timeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException && append.TryAbandon())
+        {
+            // Not taken by the writer yet (it is busy with a failing store): it never will be, so the caller may refuse.
+            if (e is TimeoutException)
+            {
+                _failing = true;
+                throw Unavailable("append the audit entry in time", e);
+            }
+            throw;
+        }
+        catch (TimeoutException)
+        {
+            // Taken already: its commit (bounded by the store's own timeouts) decides.
+            return await append.Stored.Task;
+        }
     }
 
     /// <summary>Before a read: the schema is there and what this process answered with a write-behind event is committed.</summary>
     private async Task ReadyToReadAsync(CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
-        await SettleAsync(_database.Timeout, cancellationToken);
+        if (!await SettleAsync(_database.Timeout, cancellationToken))
+        {
+            // A read now would leave out events this instance answered: refuse rather than show an incomplete trail.
+            throw Unavailable("store the events this instance answered before reading", new TimeoutException());
+        }
     }
 
     public async Task<AuditChainReport> VerifyAsync(Guid chain, CancellationToken cancellationToken)
@@ -143,10 +164,7 @@ public sealed partial class AuditStore : IAsyncDisposable
         return await Guard(async () =>
         {
             await using var connection = await OpenAsync(writer: true, cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM audit_entries WHERE event_id = @id";
-            Add(command, "id", eventId);
-            return (await ReadEntriesAsync(command, cancellationToken)).FirstOrDefault();
+            return await FindEntryAsync(connection, eventId, cancellationToken);
         }, "read the audit entry");
     }
 
@@ -223,6 +241,10 @@ public sealed partial class AuditStore : IAsyncDisposable
     {
         await DrainBehindAsync();
         await _appends.DisposeAsync();
+        if (Behind > 0)
+        {
+            LogBehindLost(Behind, _database.Description);
+        }
         if (_writer is not null)
         {
             await _writer.DisposeAsync();

@@ -63,6 +63,11 @@ public sealed class GroupCommitQueue<TItem>(Func<List<TItem>, Task> writeBatch, 
             {
                 await writeBatch(batch);
             }
+            catch (Exception)
+            {
+                // writeBatch reports each item's outcome itself; should it ever throw, the writer must live on for the
+                // items behind this batch (whose callers would otherwise wait forever).
+            }
             finally
             {
                 batch.Clear();
