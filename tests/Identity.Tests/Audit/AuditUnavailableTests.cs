@@ -3,7 +3,6 @@ using System.Text;
 using Identity.Grains.Patients;
 using Identity.Tests.Infrastructure;
 using Identity.Tests.Passkeys;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Audit;
@@ -32,14 +31,8 @@ public sealed class AuditUnavailableTests
         var stateBefore = await grain.GetAsync();
         var entriesBefore = await factory.EntriesAsync();
 
-        await using (var holder = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "audit.db")}"))
+        await using (var holder = await AuditStoreLock.TakeAsync(factory))
         {
-            await holder.OpenAsync();
-            await using (var lockAll = holder.CreateCommand())
-            {
-                lockAll.CommandText = "BEGIN EXCLUSIVE;";
-                await lockAll.ExecuteNonQueryAsync();
-            }
 
             tablet.UserHandleFrom(phone);
             var tabletOptions = await client.OptionsAsync("/api/passkeys/options");
@@ -52,9 +45,7 @@ public sealed class AuditUnavailableTests
             using var me = await stranger.Http.GetAsync("/api/account/me");
             Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
 
-            await using var release = holder.CreateCommand();
-            release.CommandText = "ROLLBACK;";
-            await release.ExecuteNonQueryAsync();
+            await holder.ReleaseAsync();
         }
 
         var stateAfter = await grain.GetAsync();

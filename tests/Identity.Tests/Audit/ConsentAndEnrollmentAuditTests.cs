@@ -9,7 +9,6 @@ using Identity.Tests.Consent;
 using Identity.Tests.Enrollment;
 using Identity.Tests.Infrastructure;
 using Identity.Tests.Tokens;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using static Identity.Tests.Consent.ConsentHttp;
 
@@ -151,13 +150,7 @@ public sealed class ConsentAuditTests(ConsentTestFactory factory) : IClassFixtur
         var world = new World(own, flow, await flow.RegisterPatientAsync(verified: false));
         await world.CreateAsync();
 
-        await using var holder = new SqliteConnection($"Data Source={Path.Combine(own.DataDirectory, "audit.db")}");
-        await holder.OpenAsync();
-        await using (var lockAll = holder.CreateCommand())
-        {
-            lockAll.CommandText = "BEGIN EXCLUSIVE;";
-            await lockAll.ExecuteNonQueryAsync();
-        }
+        await using var holder = await AuditStoreLock.TakeAsync(own);
         foreach (var path in new[] { $"/fhir/Consent/{world.ConsentId}", $"/fhir/Consent/{world.ConsentId}/_history/1",
             $"/fhir/Consent/{world.ConsentId}/_history", $"/fhir/Consent?patient=Patient/{world.Patient:D}" })
         {

@@ -4,10 +4,8 @@ using System.Text.Json;
 using Identity.Api.Audit;
 using Identity.Grains.Audit;
 using Identity.Tests.Consent;
-using Identity.Tests.Infrastructure;
 using Identity.Tests.Passkeys;
 using Identity.Tests.Tokens;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Identity.Tests.Audit;
@@ -29,7 +27,7 @@ public sealed class HotPathAuditTests
         var patient = Guid.NewGuid();
         var before = await TotalAsync(store);
 
-        await using (var holder = await LockAsync(factory))
+        await using (var holder = await AuditStoreLock.TakeAsync(factory))
         {
             // Answered at once although nothing can be committed: the events wait in the queue.
             Assert.True((await flow.IntrospectAsync(token)).GetProperty("active").GetBoolean());
@@ -77,7 +75,7 @@ public sealed class HotPathAuditTests
         using var flow = new OAuthFlow(factory);
         var token = await ConsentHttp.ClientTokenAsync(flow, OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret, "consent.decide");
 
-        await using var holder = await LockAsync(factory);
+        await using var holder = await AuditStoreLock.TakeAsync(factory);
         using var refused = await IntrospectionAsync(flow, token);
         await PasskeyHttpTests.AssertProblem(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
         var (status, _) = await DecideAsync(flow, token, Guid.NewGuid(), "TREAT");
@@ -151,38 +149,5 @@ public sealed class HotPathAuditTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/introspect") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }) };
         request.Headers.Authorization = OAuthFlow.Basic(OAuthFlow.DemoNetwork, OAuthFlow.DemoNetworkSecret);
         return await flow.Backchannel.SendAsync(request);
-    }
-
-    /// <summary>Holds an exclusive lock on the audit database, as a stuck writer or a full disk would leave it.</summary>
-    private static async Task<StoreLock> LockAsync(IdentityApiFactory factory)
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "audit.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "BEGIN EXCLUSIVE;";
-        await command.ExecuteNonQueryAsync();
-        return new StoreLock(connection);
-    }
-
-    private sealed class StoreLock(SqliteConnection connection) : IAsyncDisposable
-    {
-        private bool _released;
-
-        public async Task ReleaseAsync()
-        {
-            if (!_released)
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = "ROLLBACK;";
-                await command.ExecuteNonQueryAsync();
-                _released = true;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await ReleaseAsync();
-            await connection.DisposeAsync();
-        }
     }
 }

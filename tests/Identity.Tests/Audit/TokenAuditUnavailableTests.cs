@@ -1,7 +1,6 @@
 using System.Net;
 using Identity.Tests.Passkeys;
 using Identity.Tests.Tokens;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -23,14 +22,8 @@ public sealed class TokenAuditUnavailableTests
         var accessToken = earlier.GetProperty("access_token").GetString()!;
         var tokensBefore = await CountTokensAsync(factory);
 
-        await using (var holder = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "audit.db")}"))
+        await using (var holder = await AuditStoreLock.TakeAsync(factory))
         {
-            await holder.OpenAsync();
-            await using (var lockAll = holder.CreateCommand())
-            {
-                lockAll.CommandText = "BEGIN EXCLUSIVE;";
-                await lockAll.ExecuteNonQueryAsync();
-            }
 
             await AssertUnavailable(flow, "/connect/token", new()
             {
@@ -45,9 +38,7 @@ public sealed class TokenAuditUnavailableTests
             await AssertUnavailable(flow, "/connect/introspect", new() { ["token"] = accessToken }, basic: true);
             Assert.Equal(tokensBefore, await CountTokensAsync(factory));
 
-            await using var release = holder.CreateCommand();
-            release.CommandText = "ROLLBACK;";
-            await release.ExecuteNonQueryAsync();
+            await holder.ReleaseAsync();
         }
 
         // Nothing was redeemed, rotated or revoked: the same code and refresh token still work, the access token is still active.

@@ -1,8 +1,8 @@
 using System.Net;
 using Identity.Grains.Consent;
+using Identity.Tests.Audit;
 using Identity.Tests.Passkeys;
 using Identity.Tests.Tokens;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -24,22 +24,14 @@ public sealed class ConsentGrantApprovalTests
         var consents = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IPatientConsentGrain>(patient);
         var html = await flow.ConsentPageAsync(flow.AuthorizationRequest(Scope, ("resource", OAuthFlow.DemoResource)));
 
-        await using (var holder = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "audit.db")}"))
+        await using (var holder = await AuditStoreLock.TakeAsync(factory))
         {
-            await holder.OpenAsync();
-            await using (var lockAll = holder.CreateCommand())
-            {
-                lockAll.CommandText = "BEGIN EXCLUSIVE;";
-                await lockAll.ExecuteNonQueryAsync();
-            }
 
             using var decided = await flow.DecideAsync(html);
             Assert.Null(decided.Headers.Location);
             await PasskeyHttpTests.AssertProblem(decided, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
 
-            await using var release = holder.CreateCommand();
-            release.CommandText = "ROLLBACK;";
-            await release.ExecuteNonQueryAsync();
+            await holder.ReleaseAsync();
         }
 
         // Nothing usable is left: the authorization created for the approval is revoked, no Consent exists, the app is not remembered.

@@ -5,12 +5,6 @@ using System.Runtime.CompilerServices;
 namespace Identity.Api.Tokens.Dispatch;
 
 /// <summary>
-/// One OpenIddict event handler ready to run: the services its descriptor names, with those DI holds as singletons
-/// resolved once (<see cref="Handler"/>, <see cref="Filters"/>); a null slot is resolved from the request's scope.
-/// </summary>
-public sealed record PlannedHandler(Type HandlerType, object? Handler, ImmutableArray<Type> FilterTypes, ImmutableArray<object?> Filters);
-
-/// <summary>
 /// Which handlers each OpenIddict event runs, in descriptor order, worked out once per options instance (OpenIddict's own
 /// dispatchers scan every registered descriptor and resolve every filter from DI for every event of every request).
 /// Shared by <see cref="IndexedServerDispatcher"/> and <see cref="IndexedValidationDispatcher"/>; a new options instance
@@ -63,20 +57,4 @@ public sealed class HandlerPlans(IServiceProvider root, RegisteredLifetimes life
 
     private object? Singleton(Type type) =>
         lifetimes.IsSingleton(type) ? root.GetService(type) ?? throw new InvalidOperationException($"{type} is registered but could not be resolved.") : null;
-}
-
-/// <summary>The lifetime DI resolves each service type with (the last registration wins, as for <c>GetService</c>).</summary>
-public sealed class RegisteredLifetimes(IServiceCollection services)
-{
-    private readonly Lazy<IReadOnlyDictionary<Type, ServiceLifetime>> _lifetimes = new(() =>
-    {
-        var lifetimes = new Dictionary<Type, ServiceLifetime>();
-        foreach (var service in services.Where(s => !s.IsKeyedService))
-        {
-            lifetimes[service.ServiceType] = service.Lifetime;
-        }
-        return lifetimes;
-    });
-
-    public bool IsSingleton(Type type) => _lifetimes.Value.TryGetValue(type, out var lifetime) && lifetime == ServiceLifetime.Singleton;
 }
